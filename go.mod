@@ -1,0 +1,5 @@
+module github.com/harp-rpc/harp
+
+go 1.26
+
+require golang.org/x/text v0.43.0
