@@ -1,0 +1,771 @@
+package xmlrpc
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"time"
+)
+
+// Default limits for decoding. They apply unless DecodeOptions (or a Decoder setter) changes them.
+const (
+	// DefaultMaxDepth is how deeply arrays and structs may nest.
+	DefaultMaxDepth = 100
+	// DefaultMaxSize is the largest document, in bytes, a decoder reads.
+	DefaultMaxSize = 64 << 20
+)
+
+// Unmarshaler is implemented by types that decode themselves: UnmarshalXMLRPC receives the value
+// decoded into its natural Go type (as for an `any` target).
+type Unmarshaler interface {
+	UnmarshalXMLRPC(v any) error
+}
+
+// DecodeOptions configures decoding. The zero value applies the default limits. It is safe to
+// share between goroutines.
+type DecodeOptions struct {
+	// MaxDepth limits how deeply arrays and structs nest; 0 means DefaultMaxDepth.
+	MaxDepth int
+	// MaxSize limits the document size in bytes; 0 means DefaultMaxSize, a negative value none.
+	MaxSize int64
+	// DisallowUnknownFields makes a struct member with no matching Go field an error
+	// (*UnknownMemberError) instead of being ignored.
+	DisallowUnknownFields bool
+	// Location is the time zone of dateTime values that carry none; nil means UTC.
+	Location *time.Location
+}
+
+func (o *DecodeOptions) maxDepth() int {
+	if o.MaxDepth <= 0 {
+		return DefaultMaxDepth
+	}
+	return o.MaxDepth
+}
+
+func (o *DecodeOptions) maxSize() int64 {
+	if o.MaxSize == 0 {
+		return DefaultMaxSize
+	}
+	return o.MaxSize
+}
+
+// prepare applies the size limit and returns the document as UTF-8, ready to scan.
+func (o *DecodeOptions) prepare(data []byte) (*decoder, error) {
+	max := o.maxSize()
+	if max > 0 && int64(len(data)) > max {
+		return nil, &LimitError{What: "size", Limit: max, err: ErrTooLarge}
+	}
+	data, err := toUTF8(data, max)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{opts: o, maxDepth: o.maxDepth(), loc: o.Location}
+	d.data = data
+	if d.loc == nil {
+		d.loc = time.UTC
+	}
+	return d, nil
+}
+
+// Unmarshal decodes a lone <value> document (as Marshal writes) into v, which must be a non-nil
+// pointer.
+func (o DecodeOptions) Unmarshal(data []byte, v any) error {
+	rv, err := targetOf(v)
+	if err != nil {
+		return err
+	}
+	d, err := o.prepare(data)
+	if err != nil {
+		return err
+	}
+	if err := d.skipMisc(); err != nil {
+		return err
+	}
+	if err := d.value(rv); err != nil {
+		return err
+	}
+	return d.end()
+}
+
+// DecodeCall parses a <methodCall> document. The whole document is checked before DecodeCall
+// returns, so a truncated or malformed call is refused before anything runs; the parameters are
+// then decoded on demand, straight into typed Go values, with Call.DecodeParam. The Call refers
+// to data, which must not change while the Call is in use.
+func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
+	d, err := o.prepare(data)
+	if err != nil {
+		return nil, err
+	}
+	root, err := d.startTag()
+	if err != nil {
+		return nil, err
+	}
+	if string(root.local) != "methodCall" || root.empty {
+		return nil, d.errAt(0, "root element is <"+string(root.qname)+">, want <methodCall>")
+	}
+	nt, err := d.expectStart("methodName")
+	if err != nil {
+		return nil, err
+	}
+	var name []byte
+	if !nt.empty {
+		if name, err = d.text(); err != nil {
+			return nil, err
+		}
+		name = trimSpace(name)
+		if err := d.readEndTag(nt.qname); err != nil {
+			return nil, err
+		}
+	}
+	if len(name) == 0 {
+		return nil, d.errorf("empty methodName")
+	}
+	c := &Call{Method: string(name), opts: *d.opts}
+	c.data = d.data
+	end, err := d.atEndTag()
+	if err != nil {
+		return nil, err
+	}
+	if !end {
+		pt, err := d.expectStart("params")
+		if err != nil {
+			return nil, err
+		}
+		if !pt.empty {
+			if err := d.params(pt, func() error {
+				c.offsets = append(c.offsets, d.pos)
+				return d.value(reflect.Value{})
+			}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := d.endTag(root.qname); err != nil {
+		return nil, err
+	}
+	return c, d.end()
+}
+
+// UnmarshalResponse decodes a <methodResponse> document. A successful response's value is
+// decoded into v (a non-nil pointer, or nil to discard it); a fault response returns a *Fault as
+// the error, so errors.As tells a remote fault from a decoding failure.
+func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
+	var rv reflect.Value
+	if v != nil {
+		var err error
+		if rv, err = targetOf(v); err != nil {
+			return err
+		}
+	}
+	d, err := o.prepare(data)
+	if err != nil {
+		return err
+	}
+	root, err := d.startTag()
+	if err != nil {
+		return err
+	}
+	if string(root.local) != "methodResponse" || root.empty {
+		return d.errAt(0, "root element is <"+string(root.qname)+">, want <methodResponse>")
+	}
+	t, err := d.startTag()
+	if err != nil {
+		return err
+	}
+	var fault *Fault
+	switch string(t.local) {
+	case "params":
+		if t.empty {
+			break // no result: leave v as it is
+		}
+		n := 0
+		if err := d.params(t, func() error {
+			n++
+			if n > 1 {
+				return d.errorf("response has more than one param")
+			}
+			return d.value(rv)
+		}); err != nil {
+			return err
+		}
+	case "fault":
+		if t.empty {
+			return d.errorf("empty <fault>")
+		}
+		if fault, err = d.fault(); err != nil {
+			return err
+		}
+		if err := d.endTag(t.qname); err != nil {
+			return err
+		}
+	default:
+		return d.errorf("unexpected <" + string(t.qname) + "> in methodResponse")
+	}
+	if err := d.endTag(root.qname); err != nil {
+		return err
+	}
+	if err := d.end(); err != nil {
+		return err
+	}
+	if fault != nil {
+		return fault
+	}
+	return nil
+}
+
+// Unmarshal decodes a lone <value> document into v with the default options.
+func Unmarshal(data []byte, v any) error { return DecodeOptions{}.Unmarshal(data, v) }
+
+// DecodeCall parses a <methodCall> document with the default options.
+func DecodeCall(data []byte) (*Call, error) { return DecodeOptions{}.DecodeCall(data) }
+
+// UnmarshalResponse decodes a <methodResponse> document with the default options.
+func UnmarshalResponse(data []byte, v any) error {
+	return DecodeOptions{}.UnmarshalResponse(data, v)
+}
+
+// Call is a parsed method call whose parameters decode on demand.
+type Call struct {
+	// Method is the called method's name.
+	Method  string
+	data    []byte
+	offsets []int
+	opts    DecodeOptions
+}
+
+// NumParams returns the number of parameters.
+func (c *Call) NumParams() int { return len(c.offsets) }
+
+// DecodeParam decodes parameter i into v, a non-nil pointer. Errors name the parameter's path,
+// as in "params[0].rows[3].id".
+func (c *Call) DecodeParam(i int, v any) error {
+	if i < 0 || i >= len(c.offsets) {
+		return errors.New("xmlrpc: parameter index " + strconv.Itoa(i) + " out of range")
+	}
+	rv, err := targetOf(v)
+	if err != nil {
+		return err
+	}
+	d := &decoder{opts: &c.opts, maxDepth: c.opts.maxDepth(), loc: c.opts.Location}
+	if d.loc == nil {
+		d.loc = time.UTC
+	}
+	d.data = c.data
+	d.pos = c.offsets[i]
+	return withDecodePath(d.value(rv), "params["+strconv.Itoa(i)+"]")
+}
+
+// Params decodes every parameter into its natural Go type.
+func (c *Call) Params() ([]any, error) {
+	out := make([]any, len(c.offsets))
+	for i := range out {
+		if err := c.DecodeParam(i, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func targetOf(v any) (reflect.Value, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return reflect.Value{}, &InvalidUnmarshalError{Type: reflect.TypeOf(v)}
+	}
+	return rv.Elem(), nil
+}
+
+// Decoder reads XML-RPC documents from a stream. Each Decode method reads the stream to its end
+// through the size limit (DefaultMaxSize unless set), so it never holds more than the limit.
+type Decoder struct {
+	r    io.Reader
+	opts DecodeOptions
+	buf  []byte
+}
+
+// NewDecoder returns a Decoder reading from r with the default limits.
+func NewDecoder(r io.Reader) *Decoder { return &Decoder{r: r} }
+
+// SetMaxDepth limits how deeply arrays and structs nest (DefaultMaxDepth by default).
+func (d *Decoder) SetMaxDepth(n int) { d.opts.MaxDepth = n }
+
+// SetMaxSize limits the document size in bytes (DefaultMaxSize by default; negative for none).
+func (d *Decoder) SetMaxSize(n int64) { d.opts.MaxSize = n }
+
+// DisallowUnknownFields makes struct members without a matching Go field an error.
+func (d *Decoder) DisallowUnknownFields() { d.opts.DisallowUnknownFields = true }
+
+// SetLocation sets the time zone of dateTime values that carry none (UTC by default).
+func (d *Decoder) SetLocation(loc *time.Location) { d.opts.Location = loc }
+
+// read reads the whole stream through the size limit.
+func (d *Decoder) read() ([]byte, error) {
+	max := d.opts.maxSize()
+	buf := d.buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := d.r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if max > 0 && int64(len(buf)) > max {
+			return nil, &LimitError{What: "size", Limit: max, err: ErrTooLarge}
+		}
+		if err == io.EOF {
+			d.buf = buf
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Decode reads a lone <value> document into v.
+func (d *Decoder) Decode(v any) error {
+	data, err := d.read()
+	if err != nil {
+		return err
+	}
+	return d.opts.Unmarshal(data, v)
+}
+
+// DecodeCall reads a <methodCall> document. The returned Call keeps its own copy of the data.
+func (d *Decoder) DecodeCall() (*Call, error) {
+	data, err := d.read()
+	if err != nil {
+		return nil, err
+	}
+	d.buf = nil // the Call keeps data
+	return d.opts.DecodeCall(data)
+}
+
+// DecodeResponse reads a <methodResponse> document into v; a fault is returned as a *Fault.
+func (d *Decoder) DecodeResponse(v any) error {
+	data, err := d.read()
+	if err != nil {
+		return err
+	}
+	return d.opts.UnmarshalResponse(data, v)
+}
+
+// decoder is the state of one decoding.
+type decoder struct {
+	scanner
+	opts     *DecodeOptions
+	maxDepth int
+	depth    int
+	loc      *time.Location
+	b64      []byte // scratch for validating base64 without keeping it
+}
+
+// end checks that only white space, comments and processing instructions follow the root.
+func (d *decoder) end() error {
+	if err := d.skipMisc(); err != nil {
+		return err
+	}
+	if d.pos != len(d.data) {
+		return d.errorf("unexpected content after the root element")
+	}
+	return nil
+}
+
+// expectStart reads a start tag whose local name must be name.
+func (d *decoder) expectStart(name string) (tag, error) {
+	// Fast path: the literal tag with nothing between.
+	if r := d.data[d.pos:]; len(r) > len(name)+1 && r[0] == '<' && r[len(name)+1] == '>' &&
+		string(r[1:len(name)+1]) == name {
+		t := tag{qname: r[1 : len(name)+1]}
+		t.local = t.qname
+		d.pos += len(name) + 2
+		return t, nil
+	}
+	t, err := d.startTag()
+	if err != nil {
+		return t, err
+	}
+	if string(t.local) != name {
+		return t, d.errorf("unexpected <" + string(t.qname) + ">, want <" + name + ">")
+	}
+	return t, nil
+}
+
+// child reads the next child start tag of parent, or parent's end tag (end is then true).
+func (d *decoder) child(parent []byte) (t tag, end bool, err error) {
+	if err := d.skipMisc(); err != nil {
+		return t, false, err
+	}
+	if d.pos+1 < len(d.data) && d.data[d.pos] == '<' && d.data[d.pos+1] == '/' {
+		return t, true, d.readEndTag(parent)
+	}
+	t, err = d.startTag()
+	return t, false, err
+}
+
+// params walks <param><value>…</value></param> elements up to </params>, calling each with the
+// decoder positioned at the <value>.
+func (d *decoder) params(pt tag, each func() error) error {
+	for i := 0; ; i++ {
+		t, end, err := d.child(pt.qname)
+		if err != nil {
+			return err
+		}
+		if end {
+			return nil
+		}
+		if string(t.local) != "param" || t.empty {
+			return d.errorf("unexpected <" + string(t.qname) + "> in params, want <param>")
+		}
+		if err := d.skipMisc(); err != nil {
+			return err
+		}
+		if err := each(); err != nil {
+			return withDecodePath(err, "params["+strconv.Itoa(i)+"]")
+		}
+		if err := d.endTag(t.qname); err != nil {
+			return err
+		}
+	}
+}
+
+// fault decodes the <value> of a <fault>, which must be a struct of exactly an integer faultCode
+// and a string faultString.
+func (d *decoder) fault() (*Fault, error) {
+	if err := d.skipMisc(); err != nil {
+		return nil, err
+	}
+	start := d.pos
+	var m any
+	if err := d.value(reflect.ValueOf(&m).Elem()); err != nil {
+		return nil, err
+	}
+	bad := func(msg string) error {
+		return &SyntaxError{Offset: int64(start), Msg: ErrNotFault.Error() + ": " + msg}
+	}
+	s, ok := m.(map[string]any)
+	if !ok {
+		return nil, bad("fault value is not a struct")
+	}
+	f := &Fault{}
+	for k, v := range s {
+		switch k {
+		case "faultCode":
+			switch c := v.(type) {
+			case int:
+				f.Code = c
+			case int64:
+				if int64(int(c)) != c {
+					return nil, bad("faultCode out of range")
+				}
+				f.Code = int(c)
+			default:
+				return nil, bad("faultCode is not an integer")
+			}
+		case "faultString":
+			str, ok := v.(string)
+			if !ok {
+				return nil, bad("faultString is not a string")
+			}
+			f.String = str
+		default:
+			return nil, bad("unexpected member " + strconv.Quote(k))
+		}
+	}
+	if _, ok := s["faultCode"]; !ok {
+		return nil, bad("no faultCode")
+	}
+	if _, ok := s["faultString"]; !ok {
+		return nil, bad("no faultString")
+	}
+	return f, nil
+}
+
+// withDecodePath prefixes the location of a decoding error with elem.
+func withDecodePath(err error, elem string) error {
+	switch e := err.(type) {
+	case *UnmarshalTypeError:
+		e.Path = joinPath(elem, e.Path)
+	case *UnknownMemberError:
+		e.Path = joinPath(elem, e.Path)
+	}
+	return err
+}
+
+// kind identifies an XML-RPC type element.
+type kind uint8
+
+const (
+	kString kind = iota // also untyped text
+	kInt                // int, i4, i1, i2
+	kI8
+	kBool
+	kDouble // double, float
+	kDateTime
+	kBase64
+	kArray
+	kStruct
+	kNil
+	kBigInt
+	kBigDecimal
+	kUnknown
+)
+
+var kindNames = [...]string{
+	kString: "string", kInt: "int", kI8: "i8", kBool: "boolean", kDouble: "double",
+	kDateTime: "dateTime.iso8601", kBase64: "base64", kArray: "array", kStruct: "struct",
+	kNil: "nil", kBigInt: "biginteger", kBigDecimal: "bigdecimal",
+}
+
+func kindOf(local []byte) kind {
+	switch string(local) {
+	case "string":
+		return kString
+	case "int", "i4", "i1", "i2":
+		return kInt
+	case "i8":
+		return kI8
+	case "boolean":
+		return kBool
+	case "double", "float":
+		return kDouble
+	case "dateTime.iso8601":
+		return kDateTime
+	case "base64":
+		return kBase64
+	case "array":
+		return kArray
+	case "struct":
+		return kStruct
+	case "nil":
+		return kNil
+	case "biginteger":
+		return kBigInt
+	case "bigdecimal":
+		return kBigDecimal
+	}
+	return kUnknown
+}
+
+// elem is the type element inside a <value>, already opened; for an untyped value it holds the
+// text.
+type elem struct {
+	kind   kind
+	tag    tag
+	offset int
+	text   []byte // untyped: the value's text
+	typed  bool
+}
+
+// value decodes one <value> element at the current position into v (a settable value), or only
+// validates it when v is the zero Value.
+func (d *decoder) value(v reflect.Value) error {
+	if !v.IsValid() {
+		return d.valueDec(v, nil)
+	}
+	return d.valueDec(v, decoderFor(v.Type()))
+}
+
+// valueDec decodes one <value> element into v with dec, or validates it when dec is nil.
+func (d *decoder) valueDec(v reflect.Value, dec decoderFunc) error {
+	var el elem
+	vt, err := d.openValue(&el)
+	if err != nil {
+		return err
+	}
+	if dec == nil {
+		err = d.skip(&el)
+	} else {
+		err = dec(d, &el, v)
+	}
+	if err != nil {
+		return err
+	}
+	return d.closeValue(&el, vt)
+}
+
+// valueAny decodes one <value> element into its natural Go type.
+func (d *decoder) valueAny() (any, error) {
+	var el elem
+	vt, err := d.openValue(&el)
+	if err != nil {
+		return nil, err
+	}
+	x, err := d.natural(&el)
+	if err != nil {
+		return nil, err
+	}
+	return x, d.closeValue(&el, vt)
+}
+
+// openValue reads a <value> start tag and what follows up to the typed element's start tag, or,
+// for an untyped value, its text and end tag.
+func (d *decoder) openValue(el *elem) (tag, error) {
+	vt, err := d.expectStart("value")
+	if err != nil {
+		return vt, err
+	}
+	el.offset = d.pos
+	if vt.empty {
+		el.text = d.data[d.pos:d.pos] // <value/>: the empty string
+		return vt, nil
+	}
+	txt, err := d.text()
+	if err != nil {
+		return vt, err
+	}
+	if d.pos+1 < len(d.data) && d.data[d.pos+1] == '/' {
+		el.text = txt
+		return vt, d.readEndTag(vt.qname)
+	}
+	if !isBlank(txt) {
+		return vt, d.errAt(el.offset, "text mixed with a typed value")
+	}
+	el.offset = d.pos
+	if el.tag, err = d.readStartTag(); err != nil {
+		return vt, err
+	}
+	el.typed = true
+	el.kind = kindOf(el.tag.local)
+	if el.kind == kUnknown {
+		return vt, d.errAt(el.offset, "unknown value type <"+string(el.tag.qname)+">")
+	}
+	return vt, nil
+}
+
+// closeValue reads the </value> after a typed element.
+func (d *decoder) closeValue(el *elem, vt tag) error {
+	if el.typed && !vt.empty {
+		return d.endTag(vt.qname)
+	}
+	return nil
+}
+
+// scalar returns the text of a scalar type element and reads its end tag. For untyped values it
+// returns the value's text. The result is valid until the next text read.
+func (d *decoder) scalar(el *elem) ([]byte, error) {
+	if !el.typed {
+		return el.text, nil
+	}
+	if el.tag.empty {
+		return nil, nil
+	}
+	txt, err := d.text()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.readEndTag(el.tag.qname); err != nil {
+		return nil, err
+	}
+	return txt, nil
+}
+
+// nilValue consumes a <nil/> element, which must be empty.
+func (d *decoder) nilValue(el *elem) error {
+	txt, err := d.scalar(el)
+	if err != nil {
+		return err
+	}
+	if len(trimSpace(txt)) != 0 {
+		return d.errAt(el.offset, "<nil> must be empty")
+	}
+	return nil
+}
+
+func (d *decoder) enter(offset int) error {
+	d.depth++
+	if d.depth > d.maxDepth {
+		return &LimitError{What: "depth", Limit: int64(d.maxDepth), err: ErrTooDeep}
+	}
+	return nil
+}
+
+// arrayItems calls each for every <value> of an array element (positioned at the <value>).
+func (d *decoder) arrayItems(el *elem, each func(i int) error) error {
+	if err := d.enter(el.offset); err != nil {
+		return err
+	}
+	defer func() { d.depth-- }()
+	if el.tag.empty {
+		return nil
+	}
+	dt, end, err := d.child(el.tag.qname)
+	if err != nil || end {
+		return err // <array></array>: empty
+	}
+	if string(dt.local) != "data" {
+		return d.errorf("unexpected <" + string(dt.qname) + "> in array, want <data>")
+	}
+	if !dt.empty {
+		for i := 0; ; i++ {
+			end, err := d.atEndTag()
+			if err != nil {
+				return err
+			}
+			if end {
+				if err := d.readEndTag(dt.qname); err != nil {
+					return err
+				}
+				break
+			}
+			if err := each(i); err != nil {
+				return withDecodePath(err, "["+strconv.Itoa(i)+"]")
+			}
+		}
+	}
+	return d.endTag(el.tag.qname)
+}
+
+// structMembers calls each for every member of a struct element, with the member's name (valid
+// only until the value is read) and the decoder positioned at the member's <value>.
+func (d *decoder) structMembers(el *elem, each func(name []byte) error) error {
+	if err := d.enter(el.offset); err != nil {
+		return err
+	}
+	defer func() { d.depth-- }()
+	if el.tag.empty {
+		return nil
+	}
+	for {
+		mt, end, err := d.child(el.tag.qname)
+		if err != nil {
+			return err
+		}
+		if end {
+			return nil
+		}
+		if string(mt.local) != "member" || mt.empty {
+			return d.errorf("unexpected <" + string(mt.qname) + "> in struct, want <member>")
+		}
+		nt, err := d.expectStart("name")
+		if err != nil {
+			return err
+		}
+		var name []byte
+		if !nt.empty {
+			if name, err = d.text(); err != nil {
+				return err
+			}
+			if err := d.readEndTag(nt.qname); err != nil {
+				return err
+			}
+		}
+		if err := d.skipMisc(); err != nil {
+			return err
+		}
+		if err := each(name); err != nil {
+			return err
+		}
+		if err := d.endTag(mt.qname); err != nil {
+			return err
+		}
+	}
+}
+
+// typeError builds an UnmarshalTypeError for el going into t.
+func typeError(el *elem, t reflect.Type, msg string) error {
+	return &UnmarshalTypeError{Value: kindNames[el.kind], Type: t, Offset: int64(el.offset), Msg: msg}
+}
+
+// isBlank reports whether b is all white space.
+func isBlank(b []byte) bool { return len(bytes.TrimLeft(b, " \t\r\n")) == 0 }

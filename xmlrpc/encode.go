@@ -1,0 +1,734 @@
+package xmlrpc
+
+import (
+	"io"
+	"math"
+	"math/big"
+	"reflect"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Dialect selects how the encoder writes the two types the original specification lacks: 64-bit
+// integers and nil.
+type Dialect int
+
+const (
+	// DialectStandard writes <i8> and <nil/>, as CPython, xmlrpc-c and most peers read them.
+	DialectStandard Dialect = iota
+	// DialectApache writes <ex:i8> and <ex:nil/> with the Apache extensions namespace declared, for
+	// Apache XML-RPC (Java) peers.
+	DialectApache
+)
+
+// apacheNS is the namespace Apache XML-RPC uses for its extension types.
+const apacheNS = "http://ws.apache.org/xmlrpc/namespaces/extensions"
+
+// Marshaler is implemented by types that encode themselves as another value: MarshalXMLRPC
+// returns the value to encode in the receiver's place.
+type Marshaler interface {
+	MarshalXMLRPC() (any, error)
+}
+
+// EncodeOptions configures encoding. The zero value writes the standard dialect and allows nil.
+// It is safe to share between goroutines; its Append methods suit callers that pool buffers.
+type EncodeOptions struct {
+	// Dialect selects <i8>/<nil/> (DialectStandard) or <ex:i8>/<ex:nil/> (DialectApache).
+	Dialect Dialect
+	// DisallowNil makes nil values (nil pointers and interfaces) an error wrapping ErrNilRefused,
+	// for peers that cannot read <nil/>. Nil maps and slices are never nil on the wire: they encode
+	// as an empty struct or array, as most peers' callers expect.
+	DisallowNil bool
+}
+
+// maxEncodeDepth bounds recursion while encoding, so a cyclic value fails instead of
+// exhausting the stack.
+const maxEncodeDepth = 10000
+
+const xmlHeader = `<?xml version="1.0"?>`
+
+// AppendValue appends v as one <value> element to dst.
+func (o EncodeOptions) AppendValue(dst []byte, v any) ([]byte, error) {
+	e := encState{buf: dst, opts: o}
+	if o.Dialect == DialectApache {
+		e.buf = append(e.buf, `<value xmlns:ex="`+apacheNS+`">`...)
+		if err := e.encodeInner(v); err != nil {
+			return dst, err
+		}
+		return append(e.buf, "</value>"...), nil
+	}
+	if err := e.encodeValue(v); err != nil {
+		return dst, err
+	}
+	return e.buf, nil
+}
+
+func (o EncodeOptions) rootOpen(dst []byte, name string) []byte {
+	dst = append(dst, xmlHeader...)
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	if o.Dialect == DialectApache {
+		dst = append(dst, ` xmlns:ex="`+apacheNS+`"`...)
+	}
+	return append(dst, '>')
+}
+
+// AppendCall appends a complete <methodCall> document to dst.
+func (o EncodeOptions) AppendCall(dst []byte, method string, params ...any) ([]byte, error) {
+	e := encState{buf: o.rootOpen(dst, "methodCall"), opts: o}
+	e.buf = append(e.buf, "<methodName>"...)
+	var err error
+	if e.buf, err = appendEscaped(e.buf, method); err != nil {
+		return dst, &UnsupportedValueError{Value: strconv.Quote(method), Path: "methodName", Msg: err.Error()}
+	}
+	e.buf = append(e.buf, "</methodName><params>"...)
+	for i, p := range params {
+		e.buf = append(e.buf, "<param>"...)
+		if err := e.encodeValue(p); err != nil {
+			return dst, withPath(err, "params["+strconv.Itoa(i)+"]")
+		}
+		e.buf = append(e.buf, "</param>"...)
+	}
+	return append(e.buf, "</params></methodCall>"...), nil
+}
+
+// AppendResponse appends a complete successful <methodResponse> document carrying result to dst.
+func (o EncodeOptions) AppendResponse(dst []byte, result any) ([]byte, error) {
+	e := encState{buf: o.rootOpen(dst, "methodResponse"), opts: o}
+	e.buf = append(e.buf, "<params><param>"...)
+	if err := e.encodeValue(result); err != nil {
+		return dst, withPath(err, "result")
+	}
+	return append(e.buf, "</param></params></methodResponse>"...), nil
+}
+
+// AppendFault appends a complete fault <methodResponse> document to dst.
+func (o EncodeOptions) AppendFault(dst []byte, f *Fault) ([]byte, error) {
+	b := o.rootOpen(dst, "methodResponse")
+	b = append(b, "<fault><value><struct><member><name>faultCode</name><value><int>"...)
+	if int64(f.Code) != int64(int32(f.Code)) {
+		return dst, &UnsupportedValueError{Value: strconv.Itoa(f.Code), Path: "faultCode", Msg: "fault code does not fit 32 bits"}
+	}
+	b = strconv.AppendInt(b, int64(f.Code), 10)
+	b = append(b, "</int></value></member><member><name>faultString</name><value><string>"...)
+	var err error
+	if b, err = appendEscaped(b, f.String); err != nil {
+		return dst, &UnsupportedValueError{Value: strconv.Quote(f.String), Path: "faultString", Msg: err.Error()}
+	}
+	return append(b, "</string></value></member></struct></value></fault></methodResponse>"...), nil
+}
+
+// Marshal returns the XML-RPC encoding of v as one <value> element.
+func Marshal(v any) ([]byte, error) { return EncodeOptions{}.AppendValue(nil, v) }
+
+// MarshalCall returns a complete <methodCall> document calling method with params.
+func MarshalCall(method string, params ...any) ([]byte, error) {
+	return EncodeOptions{}.AppendCall(nil, method, params...)
+}
+
+// MarshalResponse returns a complete <methodResponse> document carrying result.
+func MarshalResponse(result any) ([]byte, error) { return EncodeOptions{}.AppendResponse(nil, result) }
+
+// MarshalFault returns a complete <methodResponse> document carrying the fault f.
+func MarshalFault(f *Fault) ([]byte, error) { return EncodeOptions{}.AppendFault(nil, f) }
+
+// Encoder writes XML-RPC documents to a stream. Each Encode method writes one complete document
+// with a single Write call, or nothing when encoding fails.
+type Encoder struct {
+	w    io.Writer
+	opts EncodeOptions
+	buf  []byte
+}
+
+// NewEncoder returns an Encoder writing to w with the default options.
+func NewEncoder(w io.Writer) *Encoder { return &Encoder{w: w} }
+
+// SetDialect selects the dialect for 64-bit integers and nil.
+func (e *Encoder) SetDialect(d Dialect) { e.opts.Dialect = d }
+
+// SetAllowNil sets whether nil values may be written (the default). With false, a nil value is an
+// error wrapping ErrNilRefused instead of a <nil/> the peer would reject.
+func (e *Encoder) SetAllowNil(allow bool) { e.opts.DisallowNil = !allow }
+
+func (e *Encoder) flush(b []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	e.buf = b[:0]
+	_, err = e.w.Write(b)
+	return err
+}
+
+// Encode writes v as a lone <value> document.
+func (e *Encoder) Encode(v any) error { return e.flush(e.opts.AppendValue(e.buf[:0], v)) }
+
+// EncodeCall writes a <methodCall> document.
+func (e *Encoder) EncodeCall(method string, params ...any) error {
+	return e.flush(e.opts.AppendCall(e.buf[:0], method, params...))
+}
+
+// EncodeResponse writes a successful <methodResponse> document.
+func (e *Encoder) EncodeResponse(result any) error {
+	return e.flush(e.opts.AppendResponse(e.buf[:0], result))
+}
+
+// EncodeFault writes a fault <methodResponse> document.
+func (e *Encoder) EncodeFault(f *Fault) error { return e.flush(e.opts.AppendFault(e.buf[:0], f)) }
+
+// encState is the state of one encoding.
+type encState struct {
+	buf   []byte
+	opts  EncodeOptions
+	depth int
+}
+
+var (
+	timeType      = reflect.TypeFor[time.Time]()
+	bigIntType    = reflect.TypeFor[big.Int]()
+	bigFloatType  = reflect.TypeFor[big.Float]()
+	marshalerType = reflect.TypeFor[Marshaler]()
+	faultType     = reflect.TypeFor[Fault]()
+)
+
+// encodeValue writes <value>...</value>.
+func (e *encState) encodeValue(v any) error {
+	e.buf = append(e.buf, "<value>"...)
+	if err := e.encodeInner(v); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "</value>"...)
+	return nil
+}
+
+// encodeInner writes the typed element inside <value>. Common dynamic types skip reflection.
+func (e *encState) encodeInner(v any) error {
+	switch x := v.(type) {
+	case nil:
+		return e.writeNil()
+	case string:
+		return e.writeString(x)
+	case int:
+		e.writeInt(int64(x))
+		return nil
+	case int64:
+		e.writeInt(x)
+		return nil
+	case int32:
+		e.writeInt(int64(x))
+		return nil
+	case bool:
+		e.writeBool(x)
+		return nil
+	case float64:
+		return e.writeFloat(x)
+	case []byte:
+		e.writeBase64(x)
+		return nil
+	case time.Time:
+		return e.writeTime(x)
+	case []any:
+		return e.writeAnySlice(x)
+	case map[string]any:
+		return e.writeAnyMap(x)
+	}
+	return e.encodeReflect(reflect.ValueOf(v))
+}
+
+func (e *encState) encodeReflect(v reflect.Value) error {
+	return encoderFor(v.Type())(e, v)
+}
+
+func (e *encState) enter() error {
+	e.depth++
+	if e.depth > maxEncodeDepth {
+		return &UnsupportedValueError{Value: "value", Msg: "nested more than " + strconv.Itoa(maxEncodeDepth) + " levels (a cycle?)"}
+	}
+	return nil
+}
+
+func (e *encState) writeNil() error {
+	if e.opts.DisallowNil {
+		return &UnsupportedValueError{Value: "nil", Msg: ErrNilRefused.Error(), err: ErrNilRefused}
+	}
+	if e.opts.Dialect == DialectApache {
+		e.buf = append(e.buf, "<ex:nil/>"...)
+	} else {
+		e.buf = append(e.buf, "<nil/>"...)
+	}
+	return nil
+}
+
+func (e *encState) writeInt(n int64) {
+	if n >= math.MinInt32 && n <= math.MaxInt32 {
+		e.buf = append(e.buf, "<int>"...)
+		e.buf = strconv.AppendInt(e.buf, n, 10)
+		e.buf = append(e.buf, "</int>"...)
+		return
+	}
+	if e.opts.Dialect == DialectApache {
+		e.buf = append(e.buf, "<ex:i8>"...)
+		e.buf = strconv.AppendInt(e.buf, n, 10)
+		e.buf = append(e.buf, "</ex:i8>"...)
+		return
+	}
+	e.buf = append(e.buf, "<i8>"...)
+	e.buf = strconv.AppendInt(e.buf, n, 10)
+	e.buf = append(e.buf, "</i8>"...)
+}
+
+func (e *encState) writeUint(n uint64) error {
+	if n > math.MaxInt64 {
+		return &UnsupportedValueError{Value: strconv.FormatUint(n, 10), Msg: "unsigned integer above the 64-bit signed range"}
+	}
+	e.writeInt(int64(n))
+	return nil
+}
+
+func (e *encState) writeBool(b bool) {
+	if b {
+		e.buf = append(e.buf, "<boolean>1</boolean>"...)
+	} else {
+		e.buf = append(e.buf, "<boolean>0</boolean>"...)
+	}
+}
+
+// writeFloat writes the shortest decimal that reads back as exactly f, in plain notation where
+// that is reasonable and in exponent notation for very small and very large magnitudes.
+func (e *encState) writeFloat(f float64) error {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return &UnsupportedValueError{Value: strconv.FormatFloat(f, 'g', -1, 64), Msg: "XML-RPC has no NaN or infinity"}
+	}
+	e.buf = append(e.buf, "<double>"...)
+	e.buf = appendFloat(e.buf, f)
+	e.buf = append(e.buf, "</double>"...)
+	return nil
+}
+
+func appendFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.AppendFloat(b, f, 'e', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+func (e *encState) writeString(s string) error {
+	e.buf = append(e.buf, "<string>"...)
+	var err error
+	if e.buf, err = appendEscaped(e.buf, s); err != nil {
+		return &UnsupportedValueError{Value: quoteShort(s), Msg: err.Error()}
+	}
+	e.buf = append(e.buf, "</string>"...)
+	return nil
+}
+
+func (e *encState) writeBase64(b []byte) {
+	e.buf = append(e.buf, "<base64>"...)
+	e.buf = appendBase64(e.buf, b)
+	e.buf = append(e.buf, "</base64>"...)
+}
+
+func (e *encState) writeTime(t time.Time) error {
+	e.buf = append(e.buf, "<dateTime.iso8601>"...)
+	var err error
+	if e.buf, err = appendDateTime(e.buf, t); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "</dateTime.iso8601>"...)
+	return nil
+}
+
+func (e *encState) writeAnySlice(s []any) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "<array><data>"...)
+	for i, x := range s {
+		if err := e.encodeValue(x); err != nil {
+			return withPath(err, "["+strconv.Itoa(i)+"]")
+		}
+	}
+	e.buf = append(e.buf, "</data></array>"...)
+	e.depth--
+	return nil
+}
+
+func (e *encState) writeAnyMap(m map[string]any) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "<struct>"...)
+	for _, k := range sortedKeys(m) {
+		if err := e.writeMemberName(k); err != nil {
+			return err
+		}
+		if err := e.encodeInner(m[k]); err != nil {
+			return withPath(err, memberPath(k))
+		}
+		e.buf = append(e.buf, "</value></member>"...)
+	}
+	e.buf = append(e.buf, "</struct>"...)
+	e.depth--
+	return nil
+}
+
+func (e *encState) writeMemberName(k string) error {
+	e.buf = append(e.buf, "<member><name>"...)
+	var err error
+	if e.buf, err = appendEscaped(e.buf, k); err != nil {
+		return &UnsupportedValueError{Value: quoteShort(k), Msg: "member name: " + err.Error()}
+	}
+	e.buf = append(e.buf, "</name><value>"...)
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// withPath prefixes the location of an encoding error with elem ("params[0]", "[3]", "name").
+func withPath(err error, elem string) error {
+	switch e := err.(type) {
+	case *UnsupportedValueError:
+		e.Path = joinPath(elem, e.Path)
+	case *UnsupportedTypeError:
+		e.Path = joinPath(elem, e.Path)
+	}
+	return err
+}
+
+func joinPath(elem, rest string) string {
+	switch {
+	case rest == "":
+		return elem
+	case rest[0] == '[':
+		return elem + rest
+	}
+	return elem + "." + rest
+}
+
+// memberPath is the path element of a struct member.
+func memberPath(name string) string { return name }
+
+// encoderFunc writes the typed element for a value of one Go type.
+type encoderFunc func(e *encState, v reflect.Value) error
+
+var encoderCache sync.Map // reflect.Type -> encoderFunc
+
+func encoderFor(t reflect.Type) encoderFunc {
+	if f, ok := encoderCache.Load(t); ok {
+		return f.(encoderFunc)
+	}
+	// Recursive types: publish an indirect func first, then fill it in.
+	var (
+		wg sync.WaitGroup
+		f  encoderFunc
+	)
+	wg.Add(1)
+	fi, loaded := encoderCache.LoadOrStore(t, encoderFunc(func(e *encState, v reflect.Value) error {
+		wg.Wait()
+		return f(e, v)
+	}))
+	if loaded {
+		return fi.(encoderFunc)
+	}
+	f = newEncoder(t)
+	wg.Done()
+	encoderCache.Store(t, f)
+	return f
+}
+
+func newEncoder(t reflect.Type) encoderFunc {
+	if t.Implements(marshalerType) {
+		return marshalerEncoder
+	}
+	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(marshalerType) {
+		return addrMarshalerEncoder(newEncoderNoMarshaler(t))
+	}
+	return newEncoderNoMarshaler(t)
+}
+
+func newEncoderNoMarshaler(t reflect.Type) encoderFunc {
+	switch t {
+	case timeType:
+		return func(e *encState, v reflect.Value) error { return e.writeTime(v.Interface().(time.Time)) }
+	case bigIntType:
+		return func(e *encState, v reflect.Value) error {
+			n := v.Addr().Interface().(*big.Int)
+			return e.writeBigInt(n)
+		}
+	case bigFloatType:
+		return func(e *encState, v reflect.Value) error {
+			f := v.Addr().Interface().(*big.Float)
+			return e.writeBigFloat(f)
+		}
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return func(e *encState, v reflect.Value) error { e.writeBool(v.Bool()); return nil }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(e *encState, v reflect.Value) error { e.writeInt(v.Int()); return nil }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return func(e *encState, v reflect.Value) error { return e.writeUint(v.Uint()) }
+	case reflect.Float32, reflect.Float64:
+		return func(e *encState, v reflect.Value) error { return e.writeFloat(v.Float()) }
+	case reflect.String:
+		return func(e *encState, v reflect.Value) error { return e.writeString(v.String()) }
+	case reflect.Interface:
+		return func(e *encState, v reflect.Value) error {
+			if v.IsNil() {
+				return e.writeNil()
+			}
+			return e.encodeInner(v.Elem().Interface())
+		}
+	case reflect.Pointer:
+		return newPointerEncoder(t)
+	case reflect.Struct:
+		return newStructEncoder(t)
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return unsupportedEncoder
+		}
+		return newMapEncoder(t)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(t.Elem()).Implements(marshalerType) {
+			return func(e *encState, v reflect.Value) error {
+				e.writeBase64(v.Bytes())
+				return nil
+			}
+		}
+		return newArrayEncoder(t)
+	case reflect.Array:
+		return newArrayEncoder(t)
+	}
+	return unsupportedEncoder
+}
+
+func unsupportedEncoder(e *encState, v reflect.Value) error {
+	return &UnsupportedTypeError{Type: v.Type()}
+}
+
+func marshalerEncoder(e *encState, v reflect.Value) error {
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return e.writeNil()
+	}
+	m, ok := v.Interface().(Marshaler)
+	if !ok || m == nil {
+		return e.writeNil()
+	}
+	x, err := m.MarshalXMLRPC()
+	if err != nil {
+		return &UnsupportedValueError{Value: v.Type().String(), Msg: "MarshalXMLRPC: " + err.Error(), err: err}
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	err = e.encodeInner(x)
+	e.depth--
+	return err
+}
+
+func addrMarshalerEncoder(plain encoderFunc) encoderFunc {
+	return func(e *encState, v reflect.Value) error {
+		if v.CanAddr() {
+			return marshalerEncoder(e, v.Addr())
+		}
+		return plain(e, v)
+	}
+}
+
+func newPointerEncoder(t reflect.Type) encoderFunc {
+	elem := encoderFor(t.Elem())
+	return func(e *encState, v reflect.Value) error {
+		if v.IsNil() {
+			return e.writeNil()
+		}
+		if err := e.enter(); err != nil {
+			return err
+		}
+		err := elem(e, v.Elem())
+		e.depth--
+		return err
+	}
+}
+
+func newStructEncoder(t reflect.Type) encoderFunc {
+	si := cachedStructInfo(t)
+	encs := make([]encoderFunc, len(si.fields))
+	for i := range si.fields {
+		encs[i] = encoderFor(si.fields[i].typ)
+	}
+	return func(e *encState, v reflect.Value) error {
+		if err := e.enter(); err != nil {
+			return err
+		}
+		e.buf = append(e.buf, "<struct>"...)
+		for i := range si.fields {
+			f := &si.fields[i]
+			fv, ok := fieldByIndex(v, f.index, false)
+			if !ok || f.omitEmpty && isEmptyValue(fv) {
+				continue
+			}
+			if f.nameErr != nil {
+				return &UnsupportedValueError{Value: quoteShort(f.name), Msg: "member name: " + f.nameErr.Error()}
+			}
+			e.buf = append(e.buf, f.encoded...)
+			if err := encs[i](e, fv); err != nil {
+				return withPath(err, memberPath(f.name))
+			}
+			e.buf = append(e.buf, "</value></member>"...)
+		}
+		e.buf = append(e.buf, "</struct>"...)
+		e.depth--
+		return nil
+	}
+}
+
+func newMapEncoder(t reflect.Type) encoderFunc {
+	elem := encoderFor(t.Elem())
+	return func(e *encState, v reflect.Value) error {
+		if err := e.enter(); err != nil {
+			return err
+		}
+		keys := make([]string, 0, v.Len())
+		iter := v.MapRange()
+		for iter.Next() {
+			keys = append(keys, iter.Key().String())
+		}
+		slices.Sort(keys)
+		e.buf = append(e.buf, "<struct>"...)
+		kv := reflect.New(t.Key()).Elem()
+		for _, k := range keys {
+			if err := e.writeMemberName(k); err != nil {
+				return err
+			}
+			kv.SetString(k)
+			if err := elem(e, v.MapIndex(kv)); err != nil {
+				return withPath(err, memberPath(k))
+			}
+			e.buf = append(e.buf, "</value></member>"...)
+		}
+		e.buf = append(e.buf, "</struct>"...)
+		e.depth--
+		return nil
+	}
+}
+
+func newArrayEncoder(t reflect.Type) encoderFunc {
+	elem := encoderFor(t.Elem())
+	return func(e *encState, v reflect.Value) error {
+		if err := e.enter(); err != nil {
+			return err
+		}
+		e.buf = append(e.buf, "<array><data>"...)
+		for i, n := 0, v.Len(); i < n; i++ {
+			e.buf = append(e.buf, "<value>"...)
+			if err := elem(e, v.Index(i)); err != nil {
+				return withPath(err, "["+strconv.Itoa(i)+"]")
+			}
+			e.buf = append(e.buf, "</value>"...)
+		}
+		e.buf = append(e.buf, "</data></array>"...)
+		e.depth--
+		return nil
+	}
+}
+
+func (e *encState) writeBigInt(n *big.Int) error {
+	if n.IsInt64() {
+		e.writeInt(n.Int64())
+		return nil
+	}
+	e.buf = append(e.buf, "<biginteger>"...)
+	e.buf = n.Append(e.buf, 10)
+	e.buf = append(e.buf, "</biginteger>"...)
+	return nil
+}
+
+func (e *encState) writeBigFloat(f *big.Float) error {
+	if f.IsInf() {
+		return &UnsupportedValueError{Value: f.String(), Msg: "XML-RPC has no infinity"}
+	}
+	e.buf = append(e.buf, "<bigdecimal>"...)
+	e.buf = f.Append(e.buf, 'g', -1)
+	e.buf = append(e.buf, "</bigdecimal>"...)
+	return nil
+}
+
+func isEmptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	case reflect.Struct:
+		if v.Type() == timeType {
+			return v.Interface().(time.Time).IsZero()
+		}
+	}
+	return false
+}
+
+// escapeClass tells, per ASCII byte, whether appendEscaped must look at it.
+var escapeClass = func() (t [utf8.RuneSelf]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = c != '\t' && c != '\n'
+	}
+	t['<'], t['>'], t['&'] = true, true, true
+	return t
+}()
+
+type escapeError string
+
+func (e escapeError) Error() string { return string(e) }
+
+// appendEscaped appends s as XML character data. '<', '&' and '>' become entities and CR becomes
+// &#13; so that it survives line-end normalisation. Invalid UTF-8 and characters XML cannot carry
+// are an error: the encoder never writes a document a conforming parser would reject.
+func appendEscaped(dst []byte, s string) ([]byte, error) {
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !escapeClass[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[last:i]...)
+			switch c {
+			case '<':
+				dst = append(dst, "&lt;"...)
+			case '>':
+				dst = append(dst, "&gt;"...)
+			case '&':
+				dst = append(dst, "&amp;"...)
+			case '\r':
+				dst = append(dst, "&#13;"...)
+			default:
+				return dst, escapeError("character " + strconv.QuoteRune(rune(c)) + " cannot be carried by XML")
+			}
+			i++
+			last = i
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return dst, escapeError("invalid UTF-8")
+		}
+		if r == 0xFFFE || r == 0xFFFF {
+			return dst, escapeError("character " + strconv.QuoteRune(r) + " cannot be carried by XML")
+		}
+		i += n
+	}
+	return append(dst, s[last:]...), nil
+}

@@ -1,0 +1,49 @@
+package xmlrpc
+
+import "reflect"
+
+// TypeName returns the XML-RPC type name a value of Go type t is written as, for introspection
+// (system.methodSignature): "int", "i8", "boolean", "string", "double", "dateTime.iso8601",
+// "base64", "array", "struct", "nil" for an absent result, and "undef" for interfaces and other
+// types whose wire type is only known at run time. Pointers name their element's type.
+func TypeName(t reflect.Type) string {
+	if t == nil {
+		return "nil"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t {
+	case timeType:
+		return "dateTime.iso8601"
+	case bigIntType:
+		return "biginteger"
+	case bigFloatType:
+		return "bigdecimal"
+	}
+	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+		return "undef"
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint8, reflect.Uint16:
+		return "int"
+	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "i8"
+	case reflect.Float32, reflect.Float64:
+		return "double"
+	case reflect.String:
+		return "string"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "base64"
+		}
+		return "array"
+	case reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "struct"
+	}
+	return "undef"
+}
