@@ -41,7 +41,26 @@ func toUTF8(data []byte, maxSize int64) ([]byte, error) {
 	if !utf8.Valid(data) {
 		return nil, &SyntaxError{Offset: int64(invalidUTF8Offset(data)), Msg: "invalid UTF-8"}
 	}
+	if i := nonCharOffset(data); i >= 0 {
+		return nil, &SyntaxError{Offset: int64(i), Msg: "U+FFFE and U+FFFF are not XML characters"}
+	}
 	return data, nil
+}
+
+// nonCharOffset returns the offset of the first U+FFFE or U+FFFF in UTF-8 text, or -1.
+func nonCharOffset(b []byte) int {
+	off := 0
+	for {
+		i := bytes.Index(b, []byte{0xEF, 0xBF})
+		if i < 0 || i+2 >= len(b) {
+			return -1
+		}
+		if b[i+2] == 0xBE || b[i+2] == 0xBF {
+			return off + i
+		}
+		off += i + 2
+		b = b[i+2:]
+	}
 }
 
 func isUTF8Name(name string) bool {
@@ -78,6 +97,9 @@ func transcode(data []byte, enc encoding.Encoding, name string, maxSize int64) (
 	}
 	if !utf8.Valid(out) {
 		return nil, &SyntaxError{Offset: int64(invalidUTF8Offset(out)), Msg: "invalid UTF-8 after decoding " + quoteShort(name)}
+	}
+	if i := nonCharOffset(out); i >= 0 {
+		return nil, &SyntaxError{Offset: int64(i), Msg: "U+FFFE and U+FFFF are not XML characters"}
 	}
 	return out, nil
 }

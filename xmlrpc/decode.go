@@ -406,7 +406,7 @@ func (d *decoder) child(parent []byte) (t tag, end bool, err error) {
 // params walks <param><value>…</value></param> elements up to </params>, calling each with the
 // decoder positioned at the <value>.
 func (d *decoder) params(pt tag, each func() error) error {
-	for i := 0; ; i++ {
+	for {
 		t, end, err := d.child(pt.qname)
 		if err != nil {
 			return err
@@ -421,7 +421,7 @@ func (d *decoder) params(pt tag, each func() error) error {
 			return err
 		}
 		if err := each(); err != nil {
-			return withDecodePath(err, "params["+strconv.Itoa(i)+"]")
+			return err
 		}
 		if err := d.endTag(t.qname); err != nil {
 			return err
