@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -61,12 +62,34 @@ func (o *DecodeOptions) prepare(data []byte) (*decoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{opts: o, maxDepth: o.maxDepth(), loc: o.Location}
+	return getDecoder(o, data, 0), nil
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
+
+// getDecoder returns a decoder from the pool, reset to scan data from pos. Callers that are done
+// with it return it with putDecoder.
+func getDecoder(o *DecodeOptions, data []byte, pos int) *decoder {
+	d := decoderPool.Get().(*decoder)
+	scratch := d.scratch[:0]
+	*d = decoder{opts: o, maxDepth: o.maxDepth(), loc: o.Location}
+	d.scratch = scratch
 	d.data = data
+	d.pos = pos
 	if d.loc == nil {
 		d.loc = time.UTC
 	}
-	return d, nil
+	return d
+}
+
+// putDecoder returns d to the pool, dropping its references to the caller's data.
+func putDecoder(d *decoder) {
+	if cap(d.scratch) > 64<<10 {
+		d.scratch = nil // do not pin large buffers
+	}
+	d.data = nil
+	d.opts = nil
+	decoderPool.Put(d)
 }
 
 // Unmarshal decodes a lone <value> document (as Marshal writes) into v, which must be a non-nil
@@ -80,6 +103,7 @@ func (o DecodeOptions) Unmarshal(data []byte, v any) error {
 	if err != nil {
 		return err
 	}
+	defer putDecoder(d)
 	if err := d.skipMisc(); err != nil {
 		return err
 	}
@@ -98,6 +122,7 @@ func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer putDecoder(d)
 	root, err := d.startTag()
 	if err != nil {
 		return nil, err
@@ -122,22 +147,30 @@ func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
 	if len(name) == 0 {
 		return nil, d.errorf("empty methodName")
 	}
-	c := &Call{Method: string(name), opts: *d.opts}
+	c := &Call{Method: string(name), opts: o}
 	c.data = d.data
 	end, err := d.atEndTag()
 	if err != nil {
 		return nil, err
 	}
 	if !end {
-		pt, err := d.expectStart("params")
+		pt, open, err := d.openParams()
 		if err != nil {
 			return nil, err
 		}
-		if !pt.empty {
-			if err := d.params(pt, func() error {
-				c.offsets = append(c.offsets, d.pos)
-				return d.value(reflect.Value{})
-			}); err != nil {
+		for open {
+			t, ok, err := d.nextParam(pt)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			c.offsets = append(c.offsets, d.pos)
+			if err := d.valueDec(reflect.Value{}, nil); err != nil {
+				return nil, err
+			}
+			if err := d.endParam(t); err != nil {
 				return nil, err
 			}
 		}
@@ -163,32 +196,45 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	root, err := d.startTag()
-	if err != nil {
+	defer putDecoder(d)
+	root := tagMethodResponse
+	if err := d.skipMisc(); err != nil {
 		return err
 	}
-	if string(root.local) != "methodResponse" || root.empty {
-		return d.errAt(0, "root element is <"+string(root.qname)+">, want <methodResponse>")
+	if !d.lit("<methodResponse>") {
+		if root, err = d.startTag(); err != nil {
+			return err
+		}
+		if string(root.local) != "methodResponse" || root.empty {
+			return d.errAt(0, "root element is <"+string(root.qname)+">, want <methodResponse>")
+		}
 	}
-	t, err := d.startTag()
-	if err != nil {
-		return err
+	t := tagParams
+	if !d.lit("<params>") {
+		if t, err = d.startTag(); err != nil {
+			return err
+		}
 	}
 	var fault *Fault
 	switch string(t.local) {
 	case "params":
-		if t.empty {
-			break // no result: leave v as it is
-		}
-		n := 0
-		if err := d.params(t, func() error {
-			n++
-			if n > 1 {
+		for n := 0; !t.empty; n++ {
+			pt, ok, err := d.nextParam(t)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			if n > 0 {
 				return d.errorf("response has more than one param")
 			}
-			return d.value(rv)
-		}); err != nil {
-			return err
+			if err := d.value(rv); err != nil {
+				return err
+			}
+			if err := d.endParam(pt); err != nil {
+				return err
+			}
 		}
 	case "fault":
 		if t.empty {
@@ -203,8 +249,10 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 	default:
 		return d.errorf("unexpected <" + string(t.qname) + "> in methodResponse")
 	}
-	if err := d.endTag(root.qname); err != nil {
-		return err
+	if !d.lit("</methodResponse>") {
+		if err := d.endTag(root.qname); err != nil {
+			return err
+		}
 	}
 	if err := d.end(); err != nil {
 		return err
@@ -248,13 +296,10 @@ func (c *Call) DecodeParam(i int, v any) error {
 	if err != nil {
 		return err
 	}
-	d := &decoder{opts: &c.opts, maxDepth: c.opts.maxDepth(), loc: c.opts.Location}
-	if d.loc == nil {
-		d.loc = time.UTC
-	}
-	d.data = c.data
-	d.pos = c.offsets[i]
-	return withDecodePath(d.value(rv), "params["+strconv.Itoa(i)+"]")
+	d := getDecoder(&c.opts, c.data, c.offsets[i])
+	err = d.value(rv)
+	putDecoder(d)
+	return withDecodePath(err, "params["+strconv.Itoa(i)+"]")
 }
 
 // Params decodes every parameter into its natural Go type.
@@ -357,7 +402,6 @@ type decoder struct {
 	maxDepth int
 	depth    int
 	loc      *time.Location
-	b64      []byte // scratch for validating base64 without keeping it
 }
 
 // end checks that only white space, comments and processing instructions follow the root.
@@ -371,15 +415,44 @@ func (d *decoder) end() error {
 	return nil
 }
 
-// expectStart reads a start tag whose local name must be name.
+// Tags of the fixed structure, for the fast path.
+const (
+	litValue     = "<value>"
+	litValueEnd  = "</value>"
+	litMember    = "<member>"
+	litMemberEnd = "</member>"
+	litName      = "<name>"
+	litNameEnd   = "</name>"
+	litData      = "<data>"
+)
+
+// plainTag is the tag of an element opened through the fast path: no prefix, no attributes.
+func plainTag(lit string) tag {
+	name := []byte(lit[1 : len(lit)-1])
+	return tag{qname: name, local: name}
+}
+
+var (
+	tagParams         = plainTag("<params>")
+	tagParam          = plainTag("<param>")
+	tagMethodResponse = plainTag("<methodResponse>")
+	tagValue          = plainTag(litValue)
+	tagMember         = plainTag(litMember)
+	tagName           = plainTag(litName)
+	tagData           = plainTag(litData)
+)
+
+// expectStart reads a start tag whose local name must be name; lit is "<name>", tried first.
 func (d *decoder) expectStart(name string) (tag, error) {
-	// Fast path: the literal tag with nothing between.
-	if r := d.data[d.pos:]; len(r) > len(name)+1 && r[0] == '<' && r[len(name)+1] == '>' &&
-		string(r[1:len(name)+1]) == name {
-		t := tag{qname: r[1 : len(name)+1]}
-		t.local = t.qname
-		d.pos += len(name) + 2
-		return t, nil
+	switch name {
+	case "value":
+		if d.lit(litValue) {
+			return tagValue, nil
+		}
+	case "name":
+		if d.lit(litName) {
+			return tagName, nil
+		}
 	}
 	t, err := d.startTag()
 	if err != nil {
@@ -403,30 +476,37 @@ func (d *decoder) child(parent []byte) (t tag, end bool, err error) {
 	return t, false, err
 }
 
-// params walks <param><value>…</value></param> elements up to </params>, calling each with the
-// decoder positioned at the <value>.
-func (d *decoder) params(pt tag, each func() error) error {
-	for {
-		t, end, err := d.child(pt.qname)
-		if err != nil {
-			return err
-		}
-		if end {
-			return nil
-		}
-		if string(t.local) != "param" || t.empty {
-			return d.errorf("unexpected <" + string(t.qname) + "> in params, want <param>")
-		}
-		if err := d.skipMisc(); err != nil {
-			return err
-		}
-		if err := each(); err != nil {
-			return err
-		}
-		if err := d.endTag(t.qname); err != nil {
-			return err
-		}
+// nextParam moves to the next <param>'s <value> inside the params element pt; at </params> it
+// reads the end tag and reports false.
+func (d *decoder) nextParam(pt tag) (tag, bool, error) {
+	if d.lit("<param>") {
+		return tagParam, true, nil
 	}
+	t, end, err := d.child(pt.qname)
+	if err != nil || end {
+		return t, false, err
+	}
+	if string(t.local) != "param" || t.empty {
+		return t, false, d.errorf("unexpected <" + string(t.qname) + "> in params, want <param>")
+	}
+	return t, true, d.skipMisc()
+}
+
+// endParam reads the </param> of a parameter opened by nextParam.
+func (d *decoder) endParam(t tag) error {
+	if d.lit("</param>") {
+		return nil
+	}
+	return d.endTag(t.qname)
+}
+
+// openParams reads the <params> start tag; it reports false for <params/>.
+func (d *decoder) openParams() (tag, bool, error) {
+	if d.lit("<params>") {
+		return tagParams, true, nil
+	}
+	t, err := d.expectStart("params")
+	return t, !t.empty, err
 }
 
 // fault decodes the <value> of a <fault>, which must be a struct of exactly an integer faultCode
@@ -576,7 +656,7 @@ func (d *decoder) valueDec(v reflect.Value, dec decoderFunc) error {
 	if dec == nil {
 		err = d.skip(&el)
 	} else {
-		err = dec(d, &el, v)
+		err = dec(d, el, v)
 	}
 	if err != nil {
 		return err
@@ -601,14 +681,24 @@ func (d *decoder) valueAny() (any, error) {
 // openValue reads a <value> start tag and what follows up to the typed element's start tag, or,
 // for an untyped value, its text and end tag.
 func (d *decoder) openValue(el *elem) (tag, error) {
-	vt, err := d.expectStart("value")
-	if err != nil {
-		return vt, err
+	vt := tagValue
+	if !d.lit(litValue) {
+		var err error
+		if vt, err = d.expectStart("value"); err != nil {
+			return vt, err
+		}
 	}
 	el.offset = d.pos
 	if vt.empty {
 		el.text = d.data[d.pos:d.pos] // <value/>: the empty string
 		return vt, nil
+	}
+	// Fast path: <value><TYPE> with nothing between.
+	if d.pos+1 < len(d.data) && d.data[d.pos] == '<' && isNameStart(d.data[d.pos+1]) {
+		el.typed = true
+		if d.typeTag(el) {
+			return vt, nil
+		}
 	}
 	txt, err := d.text()
 	if err != nil {
@@ -622,10 +712,13 @@ func (d *decoder) openValue(el *elem) (tag, error) {
 		return vt, d.errAt(el.offset, "text mixed with a typed value")
 	}
 	el.offset = d.pos
+	el.typed = true
+	if d.typeTag(el) {
+		return vt, nil
+	}
 	if el.tag, err = d.readStartTag(); err != nil {
 		return vt, err
 	}
-	el.typed = true
 	el.kind = kindOf(el.tag.local)
 	if el.kind == kUnknown {
 		return vt, d.errAt(el.offset, "unknown value type <"+string(el.tag.qname)+">")
@@ -633,9 +726,37 @@ func (d *decoder) openValue(el *elem) (tag, error) {
 	return vt, nil
 }
 
+// typeTag is the fast path for a type element's start tag at d.pos: a plain known name such as
+// <int> or <nil/>. It reports false, consuming nothing, for anything else.
+func (d *decoder) typeTag(el *elem) bool {
+	r := d.data[d.pos+1:]
+	if len(r) > 20 {
+		r = r[:20]
+	}
+	gt := bytes.IndexByte(r, '>')
+	if gt <= 0 {
+		return false
+	}
+	name, empty := r[:gt], false
+	if name[len(name)-1] == '/' {
+		name, empty = name[:len(name)-1], true
+	}
+	k := kindOf(name)
+	if k == kUnknown {
+		return false
+	}
+	el.kind = k
+	el.tag = tag{qname: name, local: name, empty: empty}
+	d.pos += gt + 2
+	return true
+}
+
 // closeValue reads the </value> after a typed element.
 func (d *decoder) closeValue(el *elem, vt tag) error {
 	if el.typed && !vt.empty {
+		if d.lit(litValueEnd) {
+			return nil
+		}
 		return d.endTag(vt.qname)
 	}
 	return nil
@@ -689,12 +810,16 @@ func (d *decoder) arrayItems(el *elem, each func(i int) error) error {
 	if el.tag.empty {
 		return nil
 	}
-	dt, end, err := d.child(el.tag.qname)
-	if err != nil || end {
-		return err // <array></array>: empty
-	}
-	if string(dt.local) != "data" {
-		return d.errorf("unexpected <" + string(dt.qname) + "> in array, want <data>")
+	dt := tagData
+	if !d.lit(litData) {
+		var end bool
+		var err error
+		if dt, end, err = d.child(el.tag.qname); err != nil || end {
+			return err // <array></array>: empty
+		}
+		if string(dt.local) != "data" {
+			return d.errorf("unexpected <" + string(dt.qname) + "> in array, want <data>")
+		}
 	}
 	if !dt.empty {
 		for i := 0; ; i++ {
@@ -727,15 +852,19 @@ func (d *decoder) structMembers(el *elem, each func(name []byte) error) error {
 		return nil
 	}
 	for {
-		mt, end, err := d.child(el.tag.qname)
-		if err != nil {
-			return err
-		}
-		if end {
-			return nil
-		}
-		if string(mt.local) != "member" || mt.empty {
-			return d.errorf("unexpected <" + string(mt.qname) + "> in struct, want <member>")
+		mt := tagMember
+		if !d.lit(litMember) {
+			var end bool
+			var err error
+			if mt, end, err = d.child(el.tag.qname); err != nil {
+				return err
+			}
+			if end {
+				return nil
+			}
+			if string(mt.local) != "member" || mt.empty {
+				return d.errorf("unexpected <" + string(mt.qname) + "> in struct, want <member>")
+			}
 		}
 		nt, err := d.expectStart("name")
 		if err != nil {
@@ -755,6 +884,9 @@ func (d *decoder) structMembers(el *elem, each func(name []byte) error) error {
 		}
 		if err := each(name); err != nil {
 			return err
+		}
+		if d.lit(litMemberEnd) {
+			continue
 		}
 		if err := d.endTag(mt.qname); err != nil {
 			return err

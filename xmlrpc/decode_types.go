@@ -21,8 +21,9 @@ const (
 
 var unmarshalerType = reflect.TypeFor[Unmarshaler]()
 
-// decoderFunc decodes the opened element el into v.
-type decoderFunc func(d *decoder, el *elem, v reflect.Value) error
+// decoderFunc decodes the opened element el into v. The element is passed by value so that it
+// stays on the stack: a pointer passed through an indirect call would escape.
+type decoderFunc func(d *decoder, el elem, v reflect.Value) error
 
 var decoderCache sync.Map // reflect.Type -> decoderFunc
 
@@ -35,9 +36,10 @@ func decoderFor(t reflect.Type) decoderFunc {
 		f  decoderFunc
 	)
 	wg.Add(1)
-	fi, loaded := decoderCache.LoadOrStore(t, decoderFunc(func(d *decoder, el *elem, v reflect.Value) error {
+	fi, loaded := decoderCache.LoadOrStore(t, decoderFunc(func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		wg.Wait()
-		return f(d, el, v)
+		return f(d, *el, v)
 	}))
 	if loaded {
 		return fi.(decoderFunc)
@@ -92,7 +94,8 @@ func newDecoder(t reflect.Type) decoderFunc {
 	case reflect.Struct:
 		return newStructDecoder(t)
 	}
-	return func(d *decoder, el *elem, v reflect.Value) error {
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		if err := d.skip(el); err != nil {
 			return err
 		}
@@ -117,7 +120,8 @@ func mismatch(d *decoder, el *elem, v reflect.Value) error {
 	return typeError(el, v.Type(), "")
 }
 
-func anyDecoder(d *decoder, el *elem, v reflect.Value) error {
+func anyDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	x, err := d.natural(el)
 	if err != nil {
 		return err
@@ -130,14 +134,16 @@ func anyDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return nil
 }
 
-func ifaceDecoder(d *decoder, el *elem, v reflect.Value) error {
+func ifaceDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	if el.kind == kNil {
 		return nilInto(d, el, v)
 	}
 	return mismatch(d, el, v)
 }
 
-func unmarshalerDecoder(d *decoder, el *elem, v reflect.Value) error {
+func unmarshalerDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	x, err := d.natural(el)
 	if err != nil {
 		return err
@@ -150,18 +156,20 @@ func unmarshalerDecoder(d *decoder, el *elem, v reflect.Value) error {
 
 func newPtrDecoder(t reflect.Type) decoderFunc {
 	elemDec := decoderFor(t.Elem())
-	return func(d *decoder, el *elem, v reflect.Value) error {
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		if el.kind == kNil {
 			return nilInto(d, el, v)
 		}
 		if v.IsNil() {
 			v.Set(reflect.New(t.Elem()))
 		}
-		return elemDec(d, el, v.Elem())
+		return elemDec(d, *el, v.Elem())
 	}
 }
 
-func boolDecoder(d *decoder, el *elem, v reflect.Value) error {
+func boolDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	switch el.kind {
 	case kBool:
 		b, err := d.boolValue(el)
@@ -176,7 +184,8 @@ func boolDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return mismatch(d, el, v)
 }
 
-func intDecoder(d *decoder, el *elem, v reflect.Value) error {
+func intDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	var n int64
 	switch el.kind {
 	case kInt, kI8, kBigInt:
@@ -196,7 +205,8 @@ func intDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return nil
 }
 
-func uintDecoder(d *decoder, el *elem, v reflect.Value) error {
+func uintDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	var n int64
 	switch el.kind {
 	case kInt, kI8, kBigInt:
@@ -216,7 +226,8 @@ func uintDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return nil
 }
 
-func floatDecoder(d *decoder, el *elem, v reflect.Value) error {
+func floatDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	var f float64
 	switch el.kind {
 	case kDouble:
@@ -248,7 +259,8 @@ func floatDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return nil
 }
 
-func stringDecoder(d *decoder, el *elem, v reflect.Value) error {
+func stringDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	switch el.kind {
 	case kString:
 		txt, err := d.scalar(el)
@@ -263,7 +275,8 @@ func stringDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return mismatch(d, el, v)
 }
 
-func bytesDecoder(d *decoder, el *elem, v reflect.Value) error {
+func bytesDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	switch el.kind {
 	case kBase64:
 		b, err := d.base64Value(el)
@@ -275,12 +288,13 @@ func bytesDecoder(d *decoder, el *elem, v reflect.Value) error {
 	case kNil:
 		return nilInto(d, el, v)
 	case kArray:
-		return newSliceDecoder(v.Type())(d, el, v)
+		return newSliceDecoder(v.Type())(d, *el, v)
 	}
 	return mismatch(d, el, v)
 }
 
-func timeDecoder(d *decoder, el *elem, v reflect.Value) error {
+func timeDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	switch el.kind {
 	case kDateTime:
 		t, err := d.timeValue(el)
@@ -295,7 +309,8 @@ func timeDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return mismatch(d, el, v)
 }
 
-func bigIntDecoder(d *decoder, el *elem, v reflect.Value) error {
+func bigIntDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	switch el.kind {
 	case kInt, kI8, kBigInt:
 		n, err := d.bigIntValue(el)
@@ -310,7 +325,8 @@ func bigIntDecoder(d *decoder, el *elem, v reflect.Value) error {
 	return mismatch(d, el, v)
 }
 
-func bigFloatDecoder(d *decoder, el *elem, v reflect.Value) error {
+func bigFloatDecoder(d *decoder, e elem, v reflect.Value) error {
+	el := &e
 	switch el.kind {
 	case kBigDecimal, kDouble, kInt, kI8, kBigInt:
 		txt, err := d.scalar(el)
@@ -333,7 +349,8 @@ func newSliceDecoder(t reflect.Type) decoderFunc {
 	elemType := t.Elem()
 	var elemDec decoderFunc
 	var once sync.Once
-	return func(d *decoder, el *elem, v reflect.Value) error {
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		switch el.kind {
 		case kArray:
 		case kNil:
@@ -366,7 +383,8 @@ func newSliceDecoder(t reflect.Type) decoderFunc {
 
 func newArrayDecoder(t reflect.Type) decoderFunc {
 	elemDec := decoderFor(t.Elem())
-	return func(d *decoder, el *elem, v reflect.Value) error {
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		switch el.kind {
 		case kArray:
 		case kNil:
@@ -396,7 +414,8 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 	elemType := t.Elem()
 	var elemDec decoderFunc
 	var once sync.Once
-	return func(d *decoder, el *elem, v reflect.Value) error {
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		switch el.kind {
 		case kStruct:
 		case kNil:
@@ -426,7 +445,8 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 	si := cachedStructInfo(t)
 	decs := make([]decoderFunc, len(si.fields))
 	var once sync.Once
-	return func(d *decoder, el *elem, v reflect.Value) error {
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
 		switch el.kind {
 		case kStruct:
 		case kNil:

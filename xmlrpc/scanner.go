@@ -24,12 +24,49 @@ func (s *scanner) errAt(pos int, msg string) error {
 	return &SyntaxError{Offset: int64(pos), Msg: msg}
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+// Character classes, by byte.
+const (
+	clSpace = 1 << iota
+	clNameStart
+	clName
+)
+
+var charClass = func() (t [256]uint8) {
+	for _, c := range " \t\r\n" {
+		t[c] |= clSpace
+	}
+	for c := 0; c < 256; c++ {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c >= 0x80 {
+			t[c] |= clNameStart | clName
+		}
+		if c >= '0' && c <= '9' || c == '-' || c == '.' {
+			t[c] |= clName
+		}
+	}
+	return t
+}()
+
+func isSpace(c byte) bool { return charClass[c]&clSpace != 0 }
 
 func (s *scanner) skipSpace() {
-	for s.pos < len(s.data) && isSpace(s.data[s.pos]) {
+	for s.pos < len(s.data) && charClass[s.data[s.pos]]&clSpace != 0 {
 		s.pos++
 	}
+}
+
+// lit consumes lit (a whole tag such as "<member>" or "</value>") if it is next after optional
+// white space. It is the fast path for the fixed structure of XML-RPC documents; anything else
+// (comments, attributes, namespace prefixes, self-closing tags) falls back to the general path.
+func (s *scanner) lit(lit string) bool {
+	p := s.pos
+	for p < len(s.data) && charClass[s.data[p]]&clSpace != 0 {
+		p++
+	}
+	if len(s.data)-p >= len(lit) && string(s.data[p:p+len(lit)]) == lit {
+		s.pos = p + len(lit)
+		return true
+	}
+	return false
 }
 
 // skipMisc skips white space, comments and processing instructions between elements.
@@ -83,13 +120,9 @@ func (s *scanner) skipComment() error {
 	return nil
 }
 
-func isNameStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c >= 0x80
-}
+func isNameStart(c byte) bool { return charClass[c]&clNameStart != 0 }
 
-func isNameByte(c byte) bool {
-	return isNameStart(c) || c >= '0' && c <= '9' || c == '-' || c == '.'
-}
+func isNameByte(c byte) bool { return charClass[c]&clName != 0 }
 
 // tag is one start tag: its qualified name, its local name (after the last colon, so namespace
 // prefixes are ignored as CPython does) and whether it closed itself (<nil/>).
