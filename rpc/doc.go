@@ -1,0 +1,36 @@
+// Package rpc is harp's protocol-neutral core: a registry of methods bound to plain Go functions by
+// reflection, the introspection methods (system.listMethods, system.methodHelp,
+// system.methodSignature, system.methodExist, system.getCapabilities) and system.multicall.
+//
+// A wire format (XML-RPC, JSON-RPC) parses a request into a method name and a Params value, which
+// decodes each positional parameter straight into the typed Go value the registered function takes,
+// and hands both to Registry.Call. The package imports no wire format: a Protocol value tells the
+// built-in methods how the calling wire format names types and converts values.
+//
+// # Methods
+//
+// A registered function may take a context.Context first, then any number of parameters of types
+// the wire format can decode (numbers, strings, booleans, []byte, time.Time, slices, arrays, maps
+// with string keys, structs, pointers to those, and any), the last of which may be variadic. It
+// returns nothing, a value, an error, or a value and an error.
+//
+// Registry.RegisterValue registers every exported method of a value under a prefix, and nothing
+// else: unlike Python's allow_dotted_names, no attribute, field or nested object is ever reachable
+// by name; a call reaches exactly the names that were registered.
+//
+// # Errors
+//
+// Errors the core generates are *Error values with the standard codes (CodeMethodNotFound,
+// CodeInvalidParams, CodeInternalError). A handler error that carries its own code (it has a
+// FaultCode() int method, as *xmlrpc.Fault does) keeps it; any other handler error is reported with
+// the registry's one application code (Config.ErrorCode). A panicking handler is reported as
+// CodeInternalError with no stack trace or file path in the message; the stack goes to the
+// registry's slog logger and the registry keeps serving.
+//
+// # Performance
+//
+// Lookups read an immutable snapshot of the method table through an atomic pointer, without locks;
+// registration copies the table. The reflection plan of each method (its parameter types, the
+// position of the context and of the error result) is computed once at registration, and a call
+// decodes all its parameters into a single allocation.
+package rpc
