@@ -148,6 +148,7 @@ func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
 		return nil, d.errorf("empty methodName")
 	}
 	c := &Call{Method: string(name), opts: o}
+	c.offsets = c.offBuf[:0]
 	c.data = d.data
 	end, err := d.atEndTag()
 	if err != nil {
@@ -280,6 +281,7 @@ type Call struct {
 	Method  string
 	data    []byte
 	offsets []int
+	offBuf  [4]int // room for the usual few parameters without another allocation
 	opts    DecodeOptions
 }
 

@@ -459,7 +459,12 @@ func newEncoder(t reflect.Type) encoderFunc {
 func newEncoderNoMarshaler(t reflect.Type) encoderFunc {
 	switch t {
 	case timeType:
-		return func(e *encState, v reflect.Value) error { return e.writeTime(v.Interface().(time.Time)) }
+		return func(e *encState, v reflect.Value) error {
+			if v.CanAddr() {
+				return e.writeTime(*v.Addr().Interface().(*time.Time)) // no boxing
+			}
+			return e.writeTime(v.Interface().(time.Time))
+		}
 	case bigIntType:
 		return func(e *encState, v reflect.Value) error {
 			n := v.Addr().Interface().(*big.Int)
