@@ -1,0 +1,146 @@
+package client
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Buffers for requests and responses are pooled; a buffer that grew past maxPooledBuf is left to
+// the garbage collector so one huge call does not pin memory.
+const (
+	initialBuf   = 4 << 10
+	maxPooledBuf = 1 << 20
+)
+
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, initialBuf)
+	return &b
+}}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > maxPooledBuf {
+		return
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+var (
+	gzipWriters sync.Pool // *gzip.Writer
+	gzipReaders sync.Pool // *gzip.Reader
+)
+
+// gzipBuf returns src compressed, in a pooled buffer.
+func gzipBuf(src []byte) (*[]byte, error) {
+	out := getBuf()
+	w := bytes.NewBuffer((*out)[:0])
+	zw, _ := gzipWriters.Get().(*gzip.Writer)
+	if zw == nil {
+		zw = gzip.NewWriter(w)
+	} else {
+		zw.Reset(w)
+	}
+	_, err := zw.Write(src)
+	if err == nil {
+		err = zw.Close()
+	}
+	gzipWriters.Put(zw)
+	*out = w.Bytes()
+	if err != nil {
+		putBuf(out)
+		return nil, err
+	}
+	return out, nil
+}
+
+var errContentEncoding = errors.New("client: unsupported Content-Encoding")
+
+// isBadEncoding reports whether a body read failed because of what the server sent (too
+// large, an unknown or corrupt encoding) rather than because of the connection.
+func isBadEncoding(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, ErrResponseTooLarge) || errors.Is(err, errContentEncoding) ||
+		errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt)
+}
+
+// readBody reads a response body, decompressing gzip, into a pooled buffer, failing with
+// ErrResponseTooLarge beyond max bytes.
+func readBody(resp *http.Response, max int64) (*[]byte, error) {
+	var r io.Reader = resp.Body
+	switch ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(resp.Body)
+		} else {
+			err = zr.Reset(resp.Body)
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer gzipReaders.Put(zr)
+		r = zr
+	default:
+		return nil, errors.Join(errContentEncoding, errors.New(strconv.Quote(ce)))
+	}
+	bp := getBuf()
+	b := *bp
+	if n := resp.ContentLength; n > 0 && n < max && r == resp.Body && int64(cap(b)) < n+1 {
+		b = make([]byte, 0, n+1) // +1 to see EOF without growing
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if max > 0 && int64(len(b)) > max {
+			*bp = b
+			putBuf(bp)
+			return nil, errors.Join(ErrResponseTooLarge, errors.New("limit "+strconv.FormatInt(max, 10)+" bytes"))
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*bp = b
+			putBuf(bp)
+			return nil, err
+		}
+	}
+	*bp = b
+	return bp, nil
+}
+
+// statusBodyMax is how much of a non-200 answer's body a StatusError keeps; statusDrainMax is how
+// much more is read so the connection can be reused.
+const (
+	statusBodyMax  = 512
+	statusDrainMax = 64 << 10
+)
+
+// statusError describes a non-200 answer and drains a bounded part of its body.
+func statusError(method, url string, resp *http.Response) *StatusError {
+	e := &StatusError{Method: method, URL: url, Code: resp.StatusCode, Status: resp.Status}
+	if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && secs >= 0 {
+		e.RetryAfter = time.Duration(secs) * time.Second
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, statusBodyMax))
+	if len(body) > 0 {
+		e.Body = body
+	}
+	_, _ = io.CopyN(io.Discard, resp.Body, statusDrainMax)
+	return e
+}

@@ -1,0 +1,40 @@
+// Package client calls methods on one XML-RPC server over HTTP, HTTPS or a unix socket.
+//
+// A Client is made once per server with New and shared: it is safe for any number of goroutines
+// at once, and its calls share a pool of keep-alive connections, so the "request already in
+// progress" failure of a shared Python ServerProxy cannot happen. Call encodes the arguments,
+// posts them and decodes the result into a reply pointer:
+//
+//	c, err := client.New("http://127.0.0.1:8000/RPC2")
+//	...
+//	var sum int
+//	err = c.Call(ctx, "add", &sum, 2, 3)
+//
+// # Errors
+//
+// A fault answered by the server is an *xmlrpc.Fault. Every other failure is a *TransportError,
+// *StatusError or *ResponseError; each has the methods NotSent, Timeout and StatusCode, which
+// callers that retry (such as harp's cluster client) read without importing this package:
+//
+//   - NotSent is true only when the request provably never reached a server: the connection was
+//     refused or could not be made, the TLS handshake failed, the connection failed before a
+//     single byte of the request was written to it (the client counts the bytes each connection
+//     accepts), or the server answered 503 (harp servers refuse calls
+//     beyond their capacity that way, before running anything). Such a call can be repeated
+//     elsewhere without running twice.
+//   - Timeout is true when the context's deadline (or a network timeout) ended the call.
+//   - StatusCode is the HTTP status of an answer other than 200 OK.
+//
+// # Deadlines
+//
+// The context bounds each call, from connecting to decoding. A server handler that calls
+// another server with the context it was given passes its deadline on: when the first caller
+// gives up, every hop's connection is closed and the servers down the chain see their handlers'
+// contexts cancelled, so a chain of calls never outlives the first caller.
+//
+// # Performance
+//
+// Request and response buffers, gzip readers and writers are pooled; the request template is
+// built once. A client keeps DefaultMaxIdleConnsPerHost idle connections; raise it with
+// WithMaxIdleConnsPerHost when more goroutines than that call at once.
+package client

@@ -1,0 +1,240 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+// rawServer accepts TCP connections and hands each to handle, for answers no well-behaved HTTP
+// server gives.
+func rawServer(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(conn)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/RPC2"
+}
+
+// readRequest reads one whole HTTP request from conn.
+func readRequest(conn net.Conn) (*http.Request, []byte, error) {
+	req, err := http.ReadRequest(bufio.NewReader(conn))
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := io.ReadAll(req.Body)
+	return req, body, err
+}
+
+// reset closes conn with a TCP reset instead of an orderly close.
+func reset(conn net.Conn) {
+	conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+}
+
+type classified interface {
+	error
+	NotSent() bool
+	Timeout() bool
+	StatusCode() int
+}
+
+func classify(t *testing.T, err error) classified {
+	t.Helper()
+	var c classified
+	if !errors.As(err, &c) {
+		t.Fatalf("error %v (%T) has no NotSent/Timeout/StatusCode", err, err)
+	}
+	var f *xmlrpc.Fault
+	if errors.As(err, &f) {
+		t.Fatalf("transport error %v reads as a fault", err)
+	}
+	return c
+}
+
+func TestConnectionRefusedIsNotSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	err = newClient(t, "http://"+addr+"/").Call(context.Background(), "add", nil, 1, 2)
+	c := classify(t, err)
+	var te *TransportError
+	if !c.NotSent() || c.Timeout() || c.StatusCode() != 0 || !errors.As(err, &te) || te.Op != "connect" {
+		t.Fatalf("refused: %v (NotSent %v)", err, c.NotSent())
+	}
+	if !strings.Contains(err.Error(), "request not sent") {
+		t.Errorf("message does not say the request was not sent: %v", err)
+	}
+}
+
+// TestResetBeforeWriteIsNotSent: the server resets the connection before the client writes a
+// byte (the client's dial is slowed so the reset arrives first): provably not sent.
+func TestResetBeforeWriteIsNotSent(t *testing.T) {
+	url := rawServer(t, func(conn net.Conn) {
+		time.Sleep(20 * time.Millisecond) // let the client's connect complete
+		reset(conn)
+	})
+	c := newClient(t, url)
+	dial := c.owned.DialContext
+	c.owned.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		time.Sleep(200 * time.Millisecond) // let the reset arrive before the request is written
+		return conn, err
+	}
+	err := c.Call(context.Background(), "add", nil, 1, 2)
+	var te *TransportError
+	if !errors.As(err, &te) || !te.NotSent() || te.Op != "write" {
+		t.Fatalf("reset before write: %v (NotSent %v)", err, te != nil && te.NotSent())
+	}
+}
+
+// TestResetAfterRequestIsSent: the server reads the whole request, then resets: the call may
+// have run, so it must not count as not sent.
+func TestResetAfterRequestIsSent(t *testing.T) {
+	url := rawServer(t, func(conn net.Conn) {
+		readRequest(conn)
+		reset(conn)
+	})
+	err := newClient(t, url).Call(context.Background(), "add", nil, 1, 2)
+	c := classify(t, err)
+	if c.NotSent() || c.Timeout() {
+		t.Fatalf("reset after request: %v NotSent=%v Timeout=%v", err, c.NotSent(), c.Timeout())
+	}
+}
+
+func TestWaitingForAConnectionTimesOutNotSent(t *testing.T) {
+	ts := newTestServer(t)
+	c := newClient(t, ts.URL, WithMaxConnsPerHost(1))
+	busy := make(chan error, 1)
+	go func() { busy <- c.Call(context.Background(), "sleep", nil, 1000) }()
+	time.Sleep(100 * time.Millisecond) // the only connection is now busy
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := c.Call(ctx, "add", nil, 1, 2)
+	cl := classify(t, err)
+	if !cl.NotSent() || !cl.Timeout() {
+		t.Fatalf("queued call: %v NotSent=%v Timeout=%v", err, cl.NotSent(), cl.Timeout())
+	}
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatusErrors(t *testing.T) {
+	url := rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		req, _, err := readRequest(conn)
+		if err != nil {
+			return
+		}
+		switch req.URL.Path {
+		case "/503":
+			io.WriteString(conn, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n\r\nbusy")
+		case "/500":
+			body := strings.Repeat("boom ", 1000)
+			io.WriteString(conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		}
+	})
+	base := strings.TrimSuffix(url, "/RPC2")
+
+	err := newClient(t, base+"/503").Call(context.Background(), "add", nil, 1, 2)
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code != 503 || !se.NotSent() || se.StatusCode() != 503 || se.RetryAfter != 7*time.Second || string(se.Body) != "busy" {
+		t.Fatalf("503: %#v", err)
+	}
+
+	err = newClient(t, base+"/500").Call(context.Background(), "add", nil, 1, 2)
+	c := classify(t, err)
+	if c.StatusCode() != 500 || c.NotSent() || c.Timeout() {
+		t.Fatalf("500: %v", err)
+	}
+	if !errors.As(err, &se) || len(se.Body) != statusBodyMax || len(err.Error()) > 300 {
+		t.Fatalf("500 body not cut short: %d bytes kept, message %d bytes", len(se.Body), len(err.Error()))
+	}
+}
+
+// answer returns a raw server answering every request with status 200 and body.
+func answer(t *testing.T, headers, body string) string {
+	return rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		if _, _, err := readRequest(conn); err != nil {
+			return
+		}
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"+headers+"\r\n"+body)
+	})
+}
+
+func TestMalformedResponseQuotesTheBytes(t *testing.T) {
+	body := "<html><body>" + strings.Repeat("Bad Gateway ", 50) + "</body></html>"
+	url := answer(t, "Content-Length: "+strconv.Itoa(len(body))+"\r\n", body)
+	err := newClient(t, url).Call(context.Background(), "add", nil, 1, 2)
+	var re *ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a ResponseError", err)
+	}
+	c := classify(t, err)
+	if c.NotSent() || c.StatusCode() != 0 {
+		t.Fatalf("bad response classified NotSent=%v status=%d", c.NotSent(), c.StatusCode())
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, `"<html><body>`) || len(msg) > 400 {
+		t.Fatalf("message does not quote the start of the response, cut short: %s", msg)
+	}
+	var syn *xmlrpc.SyntaxError
+	if !errors.As(err, &syn) {
+		t.Fatalf("underlying error is %T, want *xmlrpc.SyntaxError", re.Err)
+	}
+}
+
+func TestReplyTypeMismatchIsAResponseError(t *testing.T) {
+	ts := newTestServer(t)
+	var s []string
+	err := newClient(t, ts.URL).Call(context.Background(), "add", &s, 1, 2)
+	var te *xmlrpc.UnmarshalTypeError
+	var re *ResponseError
+	if !errors.As(err, &re) || !errors.As(err, &te) || re.Offset < 0 || !bytes.Contains(re.Body, []byte("<int>3</int>")) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestTruncatedResponseIsSentReadError(t *testing.T) {
+	url := answer(t, "Content-Length: 500\r\n", "<?xml version=\"1.0\"?><methodResponse>")
+	err := newClient(t, url).Call(context.Background(), "add", nil, 1, 2)
+	var te *TransportError
+	if !errors.As(err, &te) || te.Op != "read" || te.NotSent() {
+		t.Fatalf("truncated: %v", err)
+	}
+}
+
+func TestUnknownContentEncoding(t *testing.T) {
+	url := answer(t, "Content-Encoding: br\r\nContent-Length: 3\r\n", "xyz")
+	err := newClient(t, url).Call(context.Background(), "add", nil, 1, 2)
+	var re *ResponseError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), `"br"`) {
+		t.Fatalf("got %v", err)
+	}
+}
