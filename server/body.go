@@ -1,0 +1,165 @@
+package server
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// bodyError is a request body the handler refuses, with the HTTP status to answer.
+type bodyError struct {
+	status int
+	msg    string
+}
+
+func (e *bodyError) Error() string { return e.msg }
+
+var (
+	errTooLarge     = &bodyError{http.StatusRequestEntityTooLarge, "request body too large"}
+	errStalled      = &bodyError{http.StatusRequestTimeout, "request body not received in time"}
+	errTruncated    = &bodyError{http.StatusBadRequest, "request body truncated"}
+	errBadGzip      = &bodyError{http.StatusBadRequest, "request body is not valid gzip"}
+	errBadEncoding  = &bodyError{http.StatusUnsupportedMediaType, "unsupported Content-Encoding (identity or gzip)"}
+	errBodyReadFail = &bodyError{http.StatusBadRequest, "cannot read request body"}
+)
+
+// buffer pools hold request and response bodies; buffers grown past maxPooled are dropped.
+const maxPooled = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) > maxPooled {
+		return
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
+}
+
+var gzipReaders sync.Pool // *gzip.Reader
+
+// deadlineReader reads a request body with a read deadline renewed before every read: at most
+// stall from now, never past end. A client that stops sending fails the read instead of holding
+// the handler.
+type deadlineReader struct {
+	r     io.Reader
+	rc    *http.ResponseController
+	stall time.Duration
+	end   time.Time
+	ok    bool // deadlines are supported by the connection
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if d.ok {
+		dl := time.Now().Add(d.stall)
+		if dl.After(d.end) {
+			dl = d.end
+		}
+		if err := d.rc.SetReadDeadline(dl); err != nil {
+			d.ok = false
+		}
+	}
+	return d.r.Read(p)
+}
+
+// readBody reads the request body into buf (returned grown as needed), decompressing gzip, within
+// the size limit and deadlines. Errors are *bodyError.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, error) {
+	max := s.cfg.MaxBodySize
+	if r.ContentLength > max {
+		return buf, errTooLarge
+	}
+	rc := http.NewResponseController(w)
+	dr := &deadlineReader{r: r.Body, rc: rc, stall: s.cfg.BodyStallTimeout, end: time.Now().Add(s.cfg.BodyTimeout), ok: true}
+	defer func() {
+		if dr.ok {
+			// The connection's background read, which notices a client going away, must not
+			// inherit the body deadline.
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+	}()
+	var src io.Reader = dr
+	switch enc := r.Header.Get("Content-Encoding"); {
+	case enc == "" || strings.EqualFold(enc, "identity"):
+		if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength+1 {
+			buf = make([]byte, 0, r.ContentLength+1)
+		}
+	case strings.EqualFold(enc, "gzip") || strings.EqualFold(enc, "x-gzip"):
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(dr)
+		} else {
+			err = zr.Reset(dr)
+		}
+		if err != nil {
+			return buf, classify(err, errBadGzip)
+		}
+		defer gzipReaders.Put(zr)
+		src = zr
+	default:
+		return buf, errBadEncoding
+	}
+	buf, err := readLimited(src, buf, max)
+	if err != nil {
+		if src != io.Reader(dr) {
+			return buf, classify(err, errBadGzip)
+		}
+		return buf, classify(err, errBodyReadFail)
+	}
+	return buf, nil
+}
+
+// readLimited appends all of src to buf, failing with errTooLarge past max bytes.
+func readLimited(src io.Reader, buf []byte, max int64) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > max {
+				return buf, errTooLarge
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := buf[len(buf):cap(buf)]
+		if int64(len(buf))+int64(len(room)) > max+1 {
+			room = room[:max+1-int64(len(buf))]
+		}
+		n, err := src.Read(room)
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > max {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// classify turns a read error into the answer it deserves; other is for malformed content.
+func classify(err error, other *bodyError) error {
+	var be *bodyError
+	switch {
+	case errors.As(err, &be):
+		return be
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errStalled
+	case errors.Is(err, io.ErrUnexpectedEOF) && other != errBadGzip:
+		return errTruncated
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.Is(err, io.ErrUnexpectedEOF):
+		return other
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errTooLarge
+	}
+	return other
+}

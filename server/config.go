@@ -1,0 +1,146 @@
+package server
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+// Sentinel errors, tested with errors.Is.
+var (
+	// ErrInvalidConfig reports a Config that VerifyConfig refuses.
+	ErrInvalidConfig = errors.New("server: invalid config")
+	// ErrShutdownTimeout reports that calls were still in flight when Config.ShutdownTimeout ended
+	// a graceful shutdown; the remaining connections were closed.
+	ErrShutdownTimeout = errors.New("server: shutdown timed out with calls in flight")
+)
+
+// Middleware wraps the server's handler, for logging, metrics or custom authentication. It sees
+// every request, including those answered 404 or 401.
+type Middleware func(http.Handler) http.Handler
+
+// Config configures a Server. Start from DefaultConfig and change what you need.
+type Config struct {
+	// Paths are the URL paths that serve calls and documentation; others get 404. A single "*"
+	// serves every path, for mounting under a prefix of another mux.
+	Paths []string
+	// MaxBodySize is the largest request body accepted, in bytes, before and after gzip
+	// decompression. Larger requests get 413.
+	MaxBodySize int64
+	// MaxDepth limits how deeply request values nest; deeper is a parse error fault.
+	MaxDepth int
+	// BodyStallTimeout is how long reading the request body may wait for more bytes: a client that
+	// declares more than it sends gets 408 after it, not a hung handler.
+	BodyStallTimeout time.Duration
+	// BodyTimeout bounds reading the whole request body.
+	BodyTimeout time.Duration
+	// CallTimeout, when positive, is each call's deadline. A handler still running at the deadline
+	// is abandoned and the call answered with an internal error fault. 0 means none.
+	CallTimeout time.Duration
+	// MaxInFlight, when positive, caps the calls served at once; beyond it a request gets 503 with
+	// a Retry-After of RetryAfter.
+	MaxInFlight int
+	// RetryAfter is announced with 503 answers, rounded up to whole seconds.
+	RetryAfter time.Duration
+	// GzipThreshold is the response size, in bytes, above which a response is gzip-compressed for
+	// a client that accepts it. Negative disables compression.
+	GzipThreshold int
+	// Dialect selects how the XML-RPC encoder writes i8 and nil.
+	Dialect xmlrpc.Dialect
+	// DisableDocs answers GET with 405 instead of the HTML documentation page.
+	DisableDocs bool
+	// Title heads the documentation page.
+	Title string
+	// BasicAuth, when set, is asked for every request's Basic credentials; requests without
+	// accepted credentials get 401. See Users.
+	BasicAuth func(user, password string) bool
+	// Realm names the Basic authentication realm.
+	Realm string
+	// Middleware wraps the handler, the first outermost.
+	Middleware []Middleware
+	// Logger receives structured logs: calls at debug level, refused requests at info, panics
+	// and server errors at error. nil means slog.Default().
+	Logger *slog.Logger
+
+	// The settings below apply to Serve and ListenAndServe, not to the bare http.Handler.
+
+	// TLSConfig, when set, makes Serve speak TLS with it: certificates, and client certificates
+	// through ClientAuth and ClientCAs.
+	TLSConfig *tls.Config
+	// ReadHeaderTimeout bounds reading a request's headers; a client trickling them is cut off.
+	ReadHeaderTimeout time.Duration
+	// WriteTimeout bounds writing a response, from the end of its request's headers.
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes limits the size of request headers.
+	MaxHeaderBytes int
+	// ShutdownTimeout bounds the graceful drain of calls in flight when Serve's context ends.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultConfig returns the default configuration: paths "/" and "/RPC2", 16 MiB bodies, depth
+// 100, a 750 ms body stall timeout within 60 s for the whole body, no call timeout, no in-flight
+// cap (Retry-After 1 s when set), gzip above 1400 bytes, documentation on, no authentication; for
+// Serve, a 1 s header timeout, 120 s write and idle timeouts, 64 KiB headers and 30 s to drain.
+func DefaultConfig() *Config {
+	return &Config{
+		Paths:             []string{"/", "/RPC2"},
+		MaxBodySize:       16 << 20,
+		MaxDepth:          xmlrpc.DefaultMaxDepth,
+		BodyStallTimeout:  750 * time.Millisecond,
+		BodyTimeout:       60 * time.Second,
+		RetryAfter:        time.Second,
+		GzipThreshold:     1400,
+		Title:             "harp XML-RPC service",
+		Realm:             "harp",
+		ReadHeaderTimeout: time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ShutdownTimeout:   30 * time.Second,
+	}
+}
+
+// VerifyConfig reports whether c is usable, with an error wrapping ErrInvalidConfig if not.
+func VerifyConfig(c *Config) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+	}
+	if len(c.Paths) == 0 {
+		return bad("no Paths")
+	}
+	for _, p := range c.Paths {
+		if p != "*" && !strings.HasPrefix(p, "/") {
+			return bad("path %q does not start with /", p)
+		}
+		if p == "*" && len(c.Paths) > 1 {
+			return bad(`"*" must be the only path`)
+		}
+	}
+	switch {
+	case c.MaxBodySize <= 0:
+		return bad("MaxBodySize must be positive")
+	case c.MaxDepth <= 0:
+		return bad("MaxDepth must be positive")
+	case c.BodyStallTimeout <= 0 || c.BodyTimeout <= 0:
+		return bad("BodyStallTimeout and BodyTimeout must be positive")
+	case c.CallTimeout < 0 || c.MaxInFlight < 0:
+		return bad("CallTimeout and MaxInFlight must not be negative")
+	case c.MaxInFlight > 0 && c.RetryAfter <= 0:
+		return bad("RetryAfter must be positive with MaxInFlight")
+	case c.ReadHeaderTimeout <= 0:
+		return bad("ReadHeaderTimeout must be positive: without it a client trickling headers holds a connection forever")
+	case c.WriteTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 || c.ShutdownTimeout < 0:
+		return bad("timeouts and MaxHeaderBytes must not be negative")
+	case c.Dialect != xmlrpc.DialectStandard && c.Dialect != xmlrpc.DialectApache:
+		return bad("unknown Dialect %d", c.Dialect)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+)
+
+// httpServer returns an http.Server running s with the configured timeouts.
+func (s *Server) httpServer(ctx context.Context) *http.Server {
+	return &http.Server{
+		Handler:           s,
+		TLSConfig:         s.cfg.TLSConfig,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+}
+
+// ListenAndServe listens on the TCP address addr and serves until ctx is done; see Serve.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves connections from ln (over TLS when Config.TLSConfig is set) until ctx is done, then
+// shuts down gracefully: it stops accepting, lets the calls in flight finish within
+// Config.ShutdownTimeout, and closes what remains. It returns nil after a complete drain,
+// ErrShutdownTimeout if calls had to be cut, or the error that stopped serving. Serve closes ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := s.httpServer(ctx)
+	if s.cfg.TLSConfig != nil {
+		cfg := s.cfg.TLSConfig.Clone()
+		if len(cfg.NextProtos) == 0 {
+			cfg.NextProtos = []string{"h2", "http/1.1"}
+		}
+		ln = tls.NewListener(ln, cfg)
+	}
+	s.mu.Lock()
+	s.https[hs] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.https, hs)
+		s.mu.Unlock()
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	return s.shutdown(hs, errc)
+}
+
+func (s *Server) shutdown(hs *http.Server, errc <-chan error) error {
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("server: shutting down", "in_flight", s.InFlight())
+	err := hs.Shutdown(sctx)
+	<-errc
+	if err != nil {
+		_ = hs.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return ErrShutdownTimeout
+		}
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	return nil
+}
+
+// Shutdown gracefully stops every Serve and ListenAndServe of s, as if their contexts were done,
+// and waits for the drain within ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	hss := make([]*http.Server, 0, len(s.https))
+	for hs := range s.https {
+		hss = append(hss, hs)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, hs := range hss {
+		if err := hs.Shutdown(ctx); err != nil {
+			_ = hs.Close()
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+var (
+	gzipHeader  = []string{"gzip"}
+	varyHeader  = []string{"Accept-Encoding"}
+	plainHeader = []string{"text/plain; charset=utf-8"}
+	noSniff     = []string{"nosniff"}
+)
+
+// gzipWriters pools writers at BestSpeed: RPC responses are small and latency matters more than
+// the last percent of size.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
+
+// writeResponse sends body with its Content-Length, compressed when it is over the threshold and
+// the client accepts gzip.
+func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []string, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = ct
+	if s.cfg.GzipThreshold >= 0 && len(body) > s.cfg.GzipThreshold {
+		h["Vary"] = varyHeader
+		if acceptsGzip(r.Header["Accept-Encoding"]) {
+			zb := getBuf()
+			defer putBuf(zb)
+			buf := bytes.NewBuffer((*zb)[:0])
+			zw := gzipWriters.Get().(*gzip.Writer)
+			zw.Reset(buf)
+			_, err := zw.Write(body)
+			if err == nil {
+				err = zw.Close()
+			}
+			gzipWriters.Put(zw)
+			if err == nil {
+				*zb = buf.Bytes()
+				body = *zb
+				h["Content-Encoding"] = gzipHeader
+			}
+		}
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body) // a client gone away is not the server's error
+}
+
+// acceptsGzip reports whether Accept-Encoding values accept gzip (not with q=0).
+func acceptsGzip(vals []string) bool {
+	for _, v := range vals {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
+				continue
+			}
+			q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+			if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
+				return false
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// httpError answers a refused request with status and a short plain-text reason.
+func httpError(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h["Content-Type"] = plainHeader
+	h["X-Content-Type-Options"] = noSniff
+	h["Content-Length"] = []string{strconv.Itoa(len(msg) + 1)}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg + "\n"))
+}
