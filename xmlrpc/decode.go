@@ -728,29 +728,45 @@ func (d *decoder) openValue(el *elem) (tag, error) {
 	return vt, nil
 }
 
-// typeTag is the fast path for a type element's start tag at d.pos: a plain known name such as
+// typeTags are the type elements the fast path recognises, by their first letter.
+var typeTags = func() (t [256][]typeLit) {
+	for _, tl := range []typeLit{
+		{"<int>", kInt}, {"<i4>", kInt}, {"<i8>", kI8}, {"<string>", kString}, {"<struct>", kStruct},
+		{"<double>", kDouble}, {"<dateTime.iso8601>", kDateTime}, {"<boolean>", kBool},
+		{"<base64>", kBase64}, {"<array>", kArray}, {"<nil/>", kNil}, {"<string/>", kString},
+		{"<struct/>", kStruct}, {"<array/>", kArray}, {"<base64/>", kBase64},
+	} {
+		t[tl.lit[1]] = append(t[tl.lit[1]], tl)
+	}
+	return t
+}()
+
+type typeLit struct {
+	lit  string
+	kind kind
+}
+
+// typeTag is the fast path for a type element's start tag at d.pos: a plain known tag such as
 // <int> or <nil/>. It reports false, consuming nothing, for anything else.
 func (d *decoder) typeTag(el *elem) bool {
-	r := d.data[d.pos+1:]
-	if len(r) > 20 {
-		r = r[:20]
-	}
-	gt := bytes.IndexByte(r, '>')
-	if gt <= 0 {
+	r := d.data[d.pos:]
+	if len(r) < 2 {
 		return false
 	}
-	name, empty := r[:gt], false
-	if name[len(name)-1] == '/' {
-		name, empty = name[:len(name)-1], true
+	for _, tl := range typeTags[r[1]] {
+		if len(r) >= len(tl.lit) && string(r[:len(tl.lit)]) == tl.lit {
+			empty := tl.lit[len(tl.lit)-2] == '/'
+			name := r[1 : len(tl.lit)-1]
+			if empty {
+				name = name[:len(name)-1]
+			}
+			el.kind = tl.kind
+			el.tag = tag{qname: name, local: name, empty: empty}
+			d.pos += len(tl.lit)
+			return true
+		}
 	}
-	k := kindOf(name)
-	if k == kUnknown {
-		return false
-	}
-	el.kind = k
-	el.tag = tag{qname: name, local: name, empty: empty}
-	d.pos += gt + 2
-	return true
+	return false
 }
 
 // closeValue reads the </value> after a typed element.
