@@ -1,0 +1,65 @@
+// Command wrk serves the two sides of the server load benchmark: the harp server answering
+// XML-RPC add(2,3) ("harp"), and the ceiling, a raw net/http handler returning a fixed 150-byte
+// body ("raw"). run.sh drives both with wrk.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/server"
+)
+
+// rawBody is 150 bytes: about the size of harp's add(2,3) response.
+var rawBody = []byte(`<?xml version="1.0"?><methodResponse><params><param><value><int>5</int></value></param></params></methodResponse>` +
+	strings.Repeat(" ", 150-113))
+
+func main() {
+	mode := flag.String("mode", "harp", "harp or raw")
+	addr := flag.String("addr", "127.0.0.1:8088", "listen address")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	switch *mode {
+	case "raw":
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/xml")
+			_, _ = w.Write(rawBody)
+		})
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: server.DefaultConfig().ReadHeaderTimeout}
+		go func() { <-ctx.Done(); _ = hs.Close() }()
+		fmt.Println("raw listening on", ln.Addr())
+		_ = hs.Serve(ln)
+	case "harp":
+		reg, err := rpc.NewRegistry(nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		reg.MustRegister("add", func(a, b int) int { return a + b }, "Adds two integers.")
+		cfg := server.DefaultConfig()
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		s, err := server.New(reg, cfg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("harp listening on", ln.Addr())
+		if err := s.Serve(ctx, ln); err != nil {
+			log.Fatal(err)
+		}
+	default:
+		log.Fatalf("unknown mode %q", *mode)
+	}
+}
