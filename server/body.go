@@ -47,14 +47,17 @@ var gzipReaders sync.Pool // *gzip.Reader
 
 // deadlineReader reads a request body with a read deadline renewed before every read: at most
 // stall from now, never past end. A client that stops sending fails the read instead of holding
-// the handler.
+// the handler. They are pooled: one per request would be an allocation on the hot path.
 type deadlineReader struct {
 	r     io.Reader
-	rc    *http.ResponseController
+	rc    http.ResponseController
 	stall time.Duration
 	end   time.Time
 	ok    bool // deadlines are supported by the connection
+	set   bool // a deadline was set and must be cleared
 }
+
+var deadlineReaders = sync.Pool{New: func() any { return new(deadlineReader) }}
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	if d.ok {
@@ -64,6 +67,8 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 		}
 		if err := d.rc.SetReadDeadline(dl); err != nil {
 			d.ok = false
+		} else {
+			d.set = true
 		}
 	}
 	return d.r.Read(p)
@@ -76,22 +81,25 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([
 	if r.ContentLength > max {
 		return buf, errTooLarge
 	}
-	rc := http.NewResponseController(w)
-	dr := &deadlineReader{r: r.Body, rc: rc, stall: s.cfg.BodyStallTimeout, end: time.Now().Add(s.cfg.BodyTimeout), ok: true}
+	dr := deadlineReaders.Get().(*deadlineReader)
+	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
+		end: time.Now().Add(s.cfg.BodyTimeout), ok: true}
 	defer func() {
-		if dr.ok {
+		if dr.set {
 			// The connection's background read, which notices a client going away, must not
 			// inherit the body deadline.
-			_ = rc.SetReadDeadline(time.Time{})
+			_ = dr.rc.SetReadDeadline(time.Time{})
 		}
+		*dr = deadlineReader{}
+		deadlineReaders.Put(dr)
 	}()
 	var src io.Reader = dr
-	switch enc := r.Header.Get("Content-Encoding"); {
-	case enc == "" || strings.EqualFold(enc, "identity"):
+	switch enc := r.Header["Content-Encoding"]; {
+	case len(enc) == 0 || strings.EqualFold(enc[0], "identity"):
 		if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength+1 {
 			buf = make([]byte, 0, r.ContentLength+1)
 		}
-	case strings.EqualFold(enc, "gzip") || strings.EqualFold(enc, "x-gzip"):
+	case strings.EqualFold(enc[0], "gzip") || strings.EqualFold(enc[0], "x-gzip"):
 		zr, _ := gzipReaders.Get().(*gzip.Reader)
 		var err error
 		if zr == nil {

@@ -48,9 +48,26 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []stri
 			}
 		}
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body) // a client gone away is not the server's error
+}
+
+// smallLengths holds the Content-Length header values of small responses, shared read-only, so
+// that the common response sets its length without allocating.
+var smallLengths = func() [][]string {
+	t := make([][]string, 2048)
+	for i := range t {
+		t[i] = []string{strconv.Itoa(i)}
+	}
+	return t
+}()
+
+func contentLength(n int) []string {
+	if n < len(smallLengths) {
+		return smallLengths[n]
+	}
+	return []string{strconv.Itoa(n)}
 }
 
 // acceptsGzip reports whether Accept-Encoding values accept gzip (not with q=0).
