@@ -121,22 +121,39 @@ func (c *Client) URL() string { return c.ep.redacted }
 // and cancellation on, so a chain of calls never outlives the first caller: when the first
 // caller gives up, each hop's connection is closed and the next server cancels its handler.
 func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	req := getBuf()
-	b, err := c.enc.AppendCall((*req)[:0], method, args...)
-	if err != nil {
-		putBuf(req)
-		return fmt.Errorf("client: %s: encoding call: %w", method, err)
-	}
-	*req = b
-	resp, err := c.exchange(ctx, method, req)
+	resp, err := c.send(ctx, method, args)
 	if err != nil {
 		return err
 	}
 	defer putBuf(resp)
 	return c.decodeResponse(method, *resp, reply)
+}
+
+// CallRaw calls method with args like Call, but returns the server's 200 answer undecoded: a
+// <methodResponse> document, which may hold a fault. Failures to get that far are returned as by
+// Call. It suits debugging tools and proxies; harp call --xml prints its result.
+func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byte, error) {
+	resp, err := c.send(ctx, method, args)
+	if err != nil {
+		return nil, err
+	}
+	defer putBuf(resp)
+	return append([]byte(nil), *resp...), nil
+}
+
+// send encodes the call and exchanges it, returning the 200 answer's body in a pooled buffer.
+func (c *Client) send(ctx context.Context, method string, args []any) (*[]byte, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
+	req := getBuf()
+	b, err := c.enc.AppendCall((*req)[:0], method, args...)
+	if err != nil {
+		putBuf(req)
+		return nil, fmt.Errorf("client: %s: encoding call: %w", method, err)
+	}
+	*req = b
+	return c.exchange(ctx, method, req)
 }
 
 // decodeResponse decodes a 200 answer into reply, telling faults from bad responses.

@@ -321,3 +321,16 @@ func TestNewRejectsBadURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestCallRawReturnsTheDocument(t *testing.T) {
+	ts := newTestServer(t)
+	c := newClient(t, ts.URL)
+	doc, err := c.CallRaw(context.Background(), "fault", 3, "three")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f *xmlrpc.Fault
+	if err := xmlrpc.UnmarshalResponse(doc, nil); !errors.As(err, &f) || f.Code != 3 {
+		t.Fatalf("raw document %s decodes to %v", doc, err)
+	}
+}

@@ -64,7 +64,7 @@ func (Validator) EasyStructTest(s Stooges) int64 {
 func (Validator) EchoStructTest(s map[string]any) map[string]any { return s }
 
 // ManyTypesTest returns its six parameters, of six different types, as an array.
-func (Validator) ManyTypesTest(n int, b bool, s string, d float64, t time.Time, bin []byte) []any {
+func (Validator) ManyTypesTest(n int32, b bool, s string, d float64, t time.Time, bin []byte) []any {
 	return []any{n, b, s, d, t, bin}
 }
 
@@ -88,7 +88,7 @@ func (v Validator) NestedStructTest(calendar map[string]map[string]map[string]St
 }
 
 // SimpleStructReturnTest returns n times 10, 100 and 1000.
-func (Validator) SimpleStructReturnTest(n int) Multiples {
+func (Validator) SimpleStructReturnTest(n int32) Multiples {
 	return Multiples{Times10: int64(n) * 10, Times100: int64(n) * 100, Times1000: int64(n) * 1000}
 }
 

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/harp-rpc/harp/client"
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+// connFlags are the flags of every command that calls a server.
+type connFlags struct {
+	timeout  time.Duration
+	insecure bool
+	caFile   string
+	certFile string
+	keyFile  string
+	headers  headerList
+	rpcPath  string
+}
+
+type headerList []string
+
+func (h *headerList) String() string     { return strings.Join(*h, ", ") }
+func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
+
+func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate (tests only)")
+	fs.StringVar(&c.caFile, "ca", "", "PEM file of certificate authorities to verify the server against")
+	fs.StringVar(&c.certFile, "cert", "", "PEM client certificate to present (with -key)")
+	fs.StringVar(&c.keyFile, "key", "", "PEM private key of the client certificate")
+	fs.Var(&c.headers, "H", "extra header `Name: value` (repeatable)")
+	fs.StringVar(&c.rpcPath, "path", "", "HTTP request path (for unix:// URLs; default /RPC2)")
+}
+
+// client builds a client for url from the flags.
+func (c *connFlags) client(url string) (*client.Client, error) {
+	var opts []client.Option
+	if c.insecure {
+		opts = append(opts, client.WithInsecureSkipVerify())
+	}
+	if c.caFile != "" {
+		pem, err := os.ReadFile(c.caFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no PEM certificates", c.caFile)
+		}
+		opts = append(opts, client.WithRootCAs(pool))
+	}
+	if c.certFile != "" || c.keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+		opts = append(opts, client.WithClientCertificate(cert))
+	}
+	for _, h := range c.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return nil, usagef("-H %q: want Name: value", h)
+		}
+		opts = append(opts, client.WithHeader(strings.TrimSpace(name), strings.TrimSpace(value)))
+	}
+	if c.rpcPath != "" {
+		opts = append(opts, client.WithPath(c.rpcPath))
+	}
+	opts = append(opts, client.WithUserAgent("harp-cli/1"))
+	return client.New(url, opts...)
+}
+
+// with runs fn with a client for url and a context bounded by -timeout.
+func (c *connFlags) with(ctx context.Context, url string, fn func(context.Context, *client.Client) error) error {
+	cl, err := c.client(url)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	return fn(ctx, cl)
+}
+
+var callCommand = &Command{
+	Name:    "call",
+	Args:    "URL METHOD [ARGS...]",
+	Summary: "Call METHOD on the XML-RPC server at URL and print the result as JSON.\n\n" + argHelp,
+	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
+		var conn connFlags
+		conn.register(fs)
+		raw := fs.Bool("xml", false, "print the raw XML response instead of JSON")
+		return func(ctx context.Context, env *Env, args []string) error {
+			if len(args) < 2 {
+				return usagef("want URL and METHOD")
+			}
+			params, err := parseArgs(args[2:])
+			if err != nil {
+				return err
+			}
+			return conn.with(ctx, args[0], func(ctx context.Context, c *client.Client) error {
+				return runCall(ctx, env, c, args[1], params, *raw)
+			})
+		}
+	},
+}
+
+func runCall(ctx context.Context, env *Env, c *client.Client, method string, params []any, raw bool) error {
+	if raw {
+		doc, err := c.CallRaw(ctx, method, params...)
+		if err != nil {
+			return err
+		}
+		env.Stdout.Write(doc)
+		if len(doc) > 0 && doc[len(doc)-1] != '\n' {
+			fmt.Fprintln(env.Stdout)
+		}
+		// A fault is still a failed call.
+		var f *xmlrpc.Fault
+		if err := xmlrpc.UnmarshalResponse(doc, nil); errors.As(err, &f) {
+			return f
+		}
+		return nil
+	}
+	var result any
+	if err := c.Call(ctx, method, &result, params...); err != nil {
+		return err
+	}
+	out, err := toJSON(result)
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(out)
+	return err
+}
