@@ -161,3 +161,5 @@ func serveLocal(t testing.TB, ctx context.Context, s *server.Server) (string, <-
 	t.Cleanup(cancel)
 	return ln.Addr().String(), served
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

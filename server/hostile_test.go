@@ -1,0 +1,244 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/server"
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+// hostileBudget is how fast every hostile request must be answered (or cut off).
+const hostileBudget = time.Second
+
+// rawExchange writes req on a fresh connection to addr, optionally stalling afterwards, and returns
+// the status line's code (0 when the server closed without answering) and the body.
+func rawExchange(t *testing.T, addr string, write func(c net.Conn) error) (int, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second)) // a hang fails the test, never blocks it
+	werr := make(chan error, 1)
+	go func() { werr <- write(c) }()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// hostileServer serves on 127.0.0.1 with the default configuration, as ListenAndServe would.
+func hostileServer(t *testing.T) string {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	cfg.Logger = nil
+	reg := testRegistry(t, nil)
+	cfg2 := *cfg
+	cfg2.Logger = discardLogger()
+	s, err := server.New(reg, &cfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveLocal(t, context.Background(), s)
+	return addr
+}
+
+// bystander keeps calling add on addr until stop is closed, counting successes and failures.
+func bystander(t *testing.T, addr string, stop <-chan struct{}) (ok, failed *atomic.Int64, wait func()) {
+	ok, failed = new(atomic.Int64), new(atomic.Int64)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		body, _ := xmlrpc.MarshalCall("add", 2, 3)
+		cl := &http.Client{Timeout: 2 * time.Second}
+		for i := 0; i < 100000; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			resp, err := cl.Post("http://"+addr+"/RPC2", "text/xml", strings.NewReader(string(body)))
+			if err != nil {
+				failed.Add(1)
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var n int
+			if xmlrpc.UnmarshalResponse(b, &n) == nil && n == 5 {
+				ok.Add(1)
+			} else {
+				failed.Add(1)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	return ok, failed, wg.Wait
+}
+
+func header(path string, extra ...string) string {
+	h := "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+	for _, e := range extra {
+		h += e + "\r\n"
+	}
+	return h + "\r\n"
+}
+
+func callBody(inner string) string {
+	return "<methodCall><methodName>echo</methodName><params><param><value>" + inner +
+		"</value></param></params></methodCall>"
+}
+
+// chunkedStream writes n bytes of an endless XML string as a chunked body.
+func chunkedStream(c net.Conn, n int64) error {
+	w := bufio.NewWriterSize(c, 64<<10)
+	chunk := strings.Repeat("a", 32<<10)
+	head := callBody("<string>")
+	fmt.Fprintf(w, "%x\r\n%s\r\n", len(head), head)
+	for sent := int64(0); sent < n; sent += int64(len(chunk)) {
+		if _, err := fmt.Fprintf(w, "%x\r\n%s\r\n", len(chunk), chunk); err != nil {
+			return err // the server closed: what it should do
+		}
+	}
+	return w.Flush()
+}
+
+func TestHostileInput(t *testing.T) {
+	addr := hostileServer(t)
+	stop := make(chan struct{})
+	ok, failed, wait := bystander(t, addr, stop)
+
+	laughs := `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
+		`<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>` + callBody("<string>&lol3;</string>")
+	xxe := `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + callBody("<string>&x;</string>")
+	deep := callBody("<array><data>" + strings.Repeat("<value><array><data>", 200000))
+	sendBody := func(body string, extra ...string) func(c net.Conn) error {
+		return func(c net.Conn) error {
+			_, err := io.WriteString(c, header("/RPC2", append(extra, "Content-Length: "+strconv.Itoa(len(body)))...)+body)
+			return err
+		}
+	}
+	tests := []struct {
+		name   string
+		write  func(c net.Conn) error
+		status int
+		fault  int    // with status 200
+		within string // the fault string or body contains
+	}{
+		{"billion laughs", sendBody(laughs), 200, rpc.CodeParseError, "DOCTYPE"},
+		{"external entity", sendBody(xxe), 200, rpc.CodeParseError, "DOCTYPE"},
+		{"200,000-deep nesting", sendBody(deep), 200, rpc.CodeParseError, "limit"},
+		{"invalid UTF-8", sendBody(callBody("<string>\xff\xfe</string>")), 200, rpc.CodeParseError, "UTF-8"},
+		{"oversized integer", sendBody(callBody("<int>" + strings.Repeat("9", 5000) + "</int>")), 200, rpc.CodeParseError, "digits limit"},
+		{"oversized i8", sendBody(callBody("<i8>9223372036854775808</i8>")), 200, rpc.CodeParseError, "i8"},
+		{"unknown method", sendBody(`<methodCall><methodName>nope</methodName></methodCall>`), 200, rpc.CodeMethodNotFound, "nope"},
+		{"wrong count", sendBody(`<methodCall><methodName>add</methodName></methodCall>`), 200, rpc.CodeInvalidParams, "got 0"},
+		{"wrong type", sendBody(`<methodCall><methodName>add</methodName><params><param><value><int>1</int></value></param>` +
+			`<param><value><boolean>1</boolean></value></param></params></methodCall>`), 200, rpc.CodeInvalidParams, "params[1]"},
+		{"not XML", sendBody("GIF89a"), 200, rpc.CodeParseError, "parse error"},
+		{"not a call", sendBody(`<methodResponse/>`), 200, rpc.CodeInvalidRequest, "methodCall"},
+		{"200 MiB declared", func(c net.Conn) error {
+			_, err := io.WriteString(c, header("/RPC2", "Content-Length: "+strconv.Itoa(200<<20)))
+			return err
+		}, 413, 0, "too large"},
+		{"200 MiB streamed", func(c net.Conn) error {
+			if _, err := io.WriteString(c, header("/RPC2", "Transfer-Encoding: chunked")); err != nil {
+				return err
+			}
+			return chunkedStream(c, 200<<20)
+		}, 413, 0, "too large"},
+		{"lying Content-Length", func(c net.Conn) error {
+			_, err := io.WriteString(c, header("/RPC2", "Content-Length: 1000")+"<methodCall>")
+			return err // then silence, connection open
+		}, 408, 0, "not received in time"},
+		{"truncated body", func(c net.Conn) error {
+			_, err := io.WriteString(c, header("/RPC2", "Content-Length: 1000")+"<methodCall>")
+			c.(*net.TCPConn).CloseWrite()
+			return err
+		}, 400, 0, "truncated"},
+		{"headers trickled", func(c net.Conn) error {
+			req := header("/RPC2", "Content-Length: 5")
+			for i := 0; i < len(req); i++ {
+				if _, err := c.Write([]byte{req[i]}); err != nil {
+					return err
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			return nil
+		}, 400, 0, "Bad Request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			status, body := rawExchange(t, addr, tt.write)
+			took := time.Since(start)
+			// A trickle is cut at ReadHeaderTimeout (1 s by default) from the first byte.
+			budget := hostileBudget * raceSlowdown
+			if tt.name == "headers trickled" {
+				budget = server.DefaultConfig().ReadHeaderTimeout + 250*time.Millisecond
+			}
+			if took > budget {
+				t.Errorf("answered after %v, budget %v", took, budget)
+			}
+			if status != tt.status {
+				t.Fatalf("status %d (%s), want %d", status, body, tt.status)
+			}
+			if status == 200 {
+				f := faultOf(t, xmlrpc.UnmarshalResponse([]byte(body), nil))
+				if f.Code != tt.fault || !strings.Contains(f.String, tt.within) {
+					t.Fatalf("fault %d %q, want %d containing %q", f.Code, f.String, tt.fault, tt.within)
+				}
+				if len(f.String) > 1100 {
+					t.Fatalf("fault string of %d bytes", len(f.String))
+				}
+			} else if !strings.Contains(body, tt.within) {
+				t.Fatalf("body %q lacks %q", body, tt.within)
+			}
+		})
+	}
+	close(stop)
+	wait()
+	if ok.Load() == 0 || failed.Load() != 0 {
+		t.Fatalf("bystander: %d calls served, %d failed", ok.Load(), failed.Load())
+	}
+	rss := peakRSS()
+	t.Logf("bystander: %d calls served meanwhile; peak RSS %d KiB", ok.Load(), rss)
+	// The 200 MiB body must never have been held: the limit is 16 MiB (the race detector's shadow
+	// memory multiplies what is held).
+	if rss > 400<<10 {
+		t.Fatalf("peak RSS %d KiB", rss)
+	}
+}
+
+// peakRSS reports the process's peak resident set size (VmHWM) in KiB, 0 where /proc lacks it.
+func peakRSS() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
