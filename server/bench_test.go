@@ -12,7 +12,7 @@ import (
 // discardWriter is a minimal http.ResponseWriter, so the benchmark measures the handler alone.
 type discardWriter struct{ h http.Header }
 
-func (d *discardWriter) Header() http.Header        { return d.h }
+func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 

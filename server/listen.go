@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +13,7 @@ import (
 func (s *Server) httpServer(ctx context.Context) *http.Server {
 	return &http.Server{
 		Handler:           s,
-		TLSConfig:         s.cfg.TLSConfig,
+		TLSConfig:         s.cfg.TLSConfig.Clone(),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
@@ -40,13 +39,6 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // ErrShutdownTimeout if calls had to be cut, or the error that stopped serving. Serve closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := s.httpServer(ctx)
-	if s.cfg.TLSConfig != nil {
-		cfg := s.cfg.TLSConfig.Clone()
-		if len(cfg.NextProtos) == 0 {
-			cfg.NextProtos = []string{"h2", "http/1.1"}
-		}
-		ln = tls.NewListener(ln, cfg)
-	}
 	s.mu.Lock()
 	s.https[hs] = struct{}{}
 	s.mu.Unlock()
@@ -56,7 +48,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mu.Unlock()
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if hs.TLSConfig != nil {
+			// The certificates come from TLSConfig; ServeTLS adds HTTP/2 and wraps ln.
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
