@@ -31,7 +31,7 @@ type multicallEntry struct {
 }
 
 // MultiCall sends calls in one system.multicall request (the de-facto extension CPython,
-// xmlrpc-c, Apache and harp servers implement) and sets each call's Reply and Err. The returned
+// xmlrpc-c, Apache, supervisord and harp servers implement) and sets each call's Reply and Err. The returned
 // error concerns the batch as a whole: a transport failure, a fault answered to the
 // system.multicall call itself (such as method not found, from a server without it), or an
 // answer that does not match the batch; each call's Err is then left unset. A server runs the
@@ -65,30 +65,26 @@ func (c *Client) MultiCall(ctx context.Context, calls ...*Call) error {
 }
 
 // multicallResult interprets one element of a system.multicall answer: a one-element array
-// holding the result, or a fault struct.
+// holding the result, or a fault struct. supervisord answers each result bare, without the
+// array; such an answer is taken as the result itself (a bare result that is itself an array of
+// one value cannot be told from a wrapped one, and is read as wrapped).
 func (c *Client) multicallResult(call *Call, r any) error {
-	bad := func(err error) error {
-		return &ResponseError{Method: call.Method, URL: c.ep.redacted, Offset: -1, Err: err}
-	}
 	switch v := r.(type) {
 	case []any:
-		if len(v) != 1 {
-			return bad(fmt.Errorf("system.multicall result is an array of %d values, want 1", len(v)))
+		if len(v) == 1 {
+			return c.assign(call, v[0])
 		}
-		return c.assign(call, v[0], bad)
 	case map[string]any:
-		f, ok := asFault(v)
-		if !ok {
-			return bad(fmt.Errorf("system.multicall result is a struct but not a fault: %v", v))
+		if f, ok := asFault(v); ok {
+			return f
 		}
-		return f
 	}
-	return bad(fmt.Errorf("system.multicall result is %T, want an array or a fault struct", r))
+	return c.assign(call, r)
 }
 
 // assign stores the natural value v in call.Reply, converting it through the codec when Reply
 // is a typed pointer.
-func (c *Client) assign(call *Call, v any, bad func(error) error) error {
+func (c *Client) assign(call *Call, v any) error {
 	switch p := call.Reply.(type) {
 	case nil:
 		return nil
@@ -105,7 +101,7 @@ func (c *Client) assign(call *Call, v any, bad func(error) error) error {
 		if errors.As(err, &inv) {
 			return fmt.Errorf("client: %s: %w", call.Method, err)
 		}
-		return bad(err)
+		return &ResponseError{Method: call.Method, URL: c.ep.redacted, Offset: -1, Err: err}
 	}
 	return nil
 }

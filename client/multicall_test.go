@@ -84,3 +84,26 @@ func TestMultiCallWholeBatchErrors(t *testing.T) {
 		t.Fatalf("refused: %v", err)
 	}
 }
+
+// TestMultiCallBareResults reads answers in supervisord's style, whose results are not wrapped
+// in one-element arrays.
+func TestMultiCallBareResults(t *testing.T) {
+	url := answer(t, "", `<?xml version="1.0"?><methodResponse><params><param><value><array><data>
+<value><int>5</int></value>
+<value><string>s</string></value>
+<value><struct><member><name>faultCode</name><value><int>70</int></value></member>
+<member><name>faultString</name><value><string>NOT_RUNNING</string></value></member></struct></value>
+<value><struct><member><name>k</name><value><int>1</int></value></member></struct></value>
+</data></array></value></param></params></methodResponse>`)
+	var n int
+	var s string
+	var m map[string]int
+	calls := []*Call{NewCall("a", &n), NewCall("b", &s), NewCall("c", nil), NewCall("d", &m)}
+	if err := newClient(t, url).MultiCall(context.Background(), calls...); err != nil {
+		t.Fatal(err)
+	}
+	var f *xmlrpc.Fault
+	if calls[0].Err != nil || n != 5 || calls[1].Err != nil || s != "s" || !errors.As(calls[2].Err, &f) || f.Code != 70 || calls[3].Err != nil || m["k"] != 1 {
+		t.Fatalf("bare results: %d %v, %q %v, %v, %v %v", n, calls[0].Err, s, calls[1].Err, calls[2].Err, m, calls[3].Err)
+	}
+}
