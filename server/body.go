@@ -45,30 +45,35 @@ func putBuf(b *[]byte) {
 
 var gzipReaders sync.Pool // *gzip.Reader
 
-// deadlineReader reads a request body with a read deadline renewed before every read: at most
-// stall from now, never past end. A client that stops sending fails the read instead of holding
-// the handler. They are pooled: one per request would be an allocation on the hot path.
+// deadlineReader reads a request body under a read deadline of at most stall from the last renewal,
+// never past end, renewed once half of stall has passed: so a client that stops sending fails the
+// read after between stall/2 and stall instead of holding the handler, and a small body costs one
+// deadline change (plus the reset after it). They are pooled: one per request would be an
+// allocation on the hot path.
 type deadlineReader struct {
 	r     io.Reader
 	rc    http.ResponseController
 	stall time.Duration
 	end   time.Time
-	ok    bool // deadlines are supported by the connection
-	set   bool // a deadline was set and must be cleared
+	last  time.Time // when the deadline was last set; zero before the first read
+	ok    bool      // deadlines are supported by the connection
 }
 
 var deadlineReaders = sync.Pool{New: func() any { return new(deadlineReader) }}
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	if d.ok {
-		dl := time.Now().Add(d.stall)
-		if dl.After(d.end) {
-			dl = d.end
-		}
-		if err := d.rc.SetReadDeadline(dl); err != nil {
-			d.ok = false
-		} else {
-			d.set = true
+		now := time.Now()
+		if d.last.IsZero() || now.Sub(d.last) > d.stall/2 {
+			dl := now.Add(d.stall)
+			if dl.After(d.end) {
+				dl = d.end
+			}
+			if err := d.rc.SetReadDeadline(dl); err != nil {
+				d.ok = false
+			} else {
+				d.last = now
+			}
 		}
 	}
 	return d.r.Read(p)
@@ -83,9 +88,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([
 	}
 	dr := deadlineReaders.Get().(*deadlineReader)
 	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
-		end: time.Now().Add(s.cfg.BodyTimeout), ok: true}
+		ok: r.Body != http.NoBody}
+	if dr.ok {
+		dr.end = time.Now().Add(s.cfg.BodyTimeout)
+	}
 	defer func() {
-		if dr.set {
+		if !dr.last.IsZero() {
 			// The connection's background read, which notices a client going away, must not
 			// inherit the body deadline.
 			_ = dr.rc.SetReadDeadline(time.Time{})

@@ -36,7 +36,8 @@ type Config struct {
 	// MaxDepth limits how deeply request values nest; deeper is a parse error fault.
 	MaxDepth int
 	// BodyStallTimeout is how long reading the request body may wait for more bytes: a client that
-	// declares more than it sends gets 408 after it, not a hung handler.
+	// declares more than it sends gets 408 after at most this (and at least half of it), not a hung
+	// handler.
 	BodyStallTimeout time.Duration
 	// BodyTimeout bounds reading the whole request body.
 	BodyTimeout time.Duration

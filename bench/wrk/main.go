@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/harp-rpc/harp/rpc"
@@ -26,7 +27,18 @@ var rawBody = []byte(`<?xml version="1.0"?><methodResponse><params><param><value
 func main() {
 	mode := flag.String("mode", "harp", "harp or raw")
 	addr := flag.String("addr", "127.0.0.1:8088", "listen address")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until interrupted")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ln, err := net.Listen("tcp", *addr)
@@ -57,7 +69,7 @@ func main() {
 		}
 		fmt.Println("harp listening on", ln.Addr())
 		if err := s.Serve(ctx, ln); err != nil {
-			log.Fatal(err)
+			log.Print(err)
 		}
 	default:
 		log.Fatalf("unknown mode %q", *mode)
