@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -93,7 +94,7 @@ func readBody(resp *http.Response, max int64) (*[]byte, error) {
 		defer gzipReaders.Put(zr)
 		r = zr
 	default:
-		return nil, errors.Join(errContentEncoding, errors.New(strconv.Quote(ce)))
+		return nil, fmt.Errorf("%w %q", errContentEncoding, ce)
 	}
 	bp := getBuf()
 	b := *bp
@@ -109,7 +110,7 @@ func readBody(resp *http.Response, max int64) (*[]byte, error) {
 		if max > 0 && int64(len(b)) > max {
 			*bp = b
 			putBuf(bp)
-			return nil, errors.Join(ErrResponseTooLarge, errors.New("limit "+strconv.FormatInt(max, 10)+" bytes"))
+			return nil, fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, max)
 		}
 		if err == io.EOF {
 			break

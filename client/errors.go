@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -70,7 +71,7 @@ func (e *TransportError) StatusCode() int { return 0 }
 // newTransportError classifies err, which ended a call whose context is ctx.
 func newTransportError(ctx context.Context, method, url, op string, sent bool, err error) *TransportError {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		err = errors.Join(cerr, err)
+		err = fmt.Errorf("%w: %w", cerr, err)
 	}
 	var ne net.Error
 	timeout := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
