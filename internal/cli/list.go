@@ -127,7 +127,10 @@ func printMethods(w io.Writer, methods []methodInfo) {
 		}
 		if h, _ := m["help"].(string); h != "" {
 			for _, line := range strings.Split(strings.TrimSpace(h), "\n") {
-				fmt.Fprintln(w, "    "+strings.TrimSpace(line))
+				if line = strings.TrimSpace(line); line != "" {
+					line = "    " + line
+				}
+				fmt.Fprintln(w, line)
 			}
 		}
 	}
