@@ -76,7 +76,9 @@ type Config struct {
 	TLSConfig *tls.Config
 	// ReadHeaderTimeout bounds reading a request's headers; a client trickling them is cut off.
 	ReadHeaderTimeout time.Duration
-	// WriteTimeout bounds writing a response, from the end of its request's headers.
+	// WriteTimeout bounds writing a response, from the end of its request's headers; so it also
+	// bounds how long a call may run under Serve (set CallTimeout below it to answer such calls
+	// with a fault instead of a dropped connection).
 	WriteTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle this long.
 	IdleTimeout time.Duration

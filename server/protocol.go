@@ -8,8 +8,12 @@ import (
 
 // protocol is one wire format the handler serves. The handler reads and limits the body, picks the
 // protocol from the request's media type (and the first non-space byte of the body, for a missing
-// or generic type), and writes what serve returns. JSON-RPC joins by implementing it.
+// or generic type), and writes what serve returns. JSON-RPC joins by implementing it over the same
+// registry (with its own rpc.Protocol for introspection and multicall) and being appended to
+// Server.protos in New; the first protocol is the fallback for requests no protocol accepts.
 type protocol interface {
+	// name names the protocol in logs, as in "xmlrpc".
+	name() string
 	// accepts reports whether a request of media type mt (lower case, without parameters; "" when
 	// absent) whose body starts with first (0 for an empty body) is for this protocol.
 	accepts(mt string, first byte) bool

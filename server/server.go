@@ -164,7 +164,11 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
 		defer s.inflight.Add(-1)
 	}
-	start := time.Now()
+	debug := s.log.Enabled(r.Context(), slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
+	}
 	in, out := getBuf(), getBuf()
 	abandoned := false
 	defer func() {
@@ -191,8 +195,8 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		*out = resp[:0]
 	}
-	if s.log.Enabled(r.Context(), slog.LevelDebug) {
-		s.log.LogAttrs(r.Context(), slog.LevelDebug, "server: call", slog.String("protocol", protoName(p)),
+	if debug {
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "server: call", slog.String("protocol", p.name()),
 			slog.String("method", info.method), slog.Int("fault", info.code),
 			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
 	}
@@ -207,13 +211,6 @@ var closeHeader = []string{"close"}
 
 // abandonGrace is how long a call past its deadline may still answer before it is abandoned.
 const abandonGrace = 20 * time.Millisecond
-
-func protoName(p protocol) string {
-	if x, ok := p.(*xmlProtocol); ok {
-		return x.proto.Name
-	}
-	return "unknown"
-}
 
 // run serves the body with p. With a CallTimeout, the call runs in its own goroutine and is
 // abandoned (ok false) if it has not answered by its deadline; the answer is then a timeout fault,

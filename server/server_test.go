@@ -629,3 +629,27 @@ func TestShutdownTimeout(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+func TestStructuredLogs(t *testing.T) {
+	var logs syncBuffer
+	cfg := server.DefaultConfig()
+	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.MaxBodySize = 100
+	_, url := newServer(t, testRegistry(t, nil), cfg)
+	var sum int
+	if err := call(t, url, "add", &sum, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	_ = call(t, url, "nope", nil)
+	post(t, url, strings.Repeat("x", 200))
+	out := logs.String()
+	for _, want := range []string{
+		`"msg":"server: call","protocol":"xmlrpc","method":"add","fault":0`,
+		`"method":"nope","fault":-32601`,
+		`"msg":"server: request refused"`, `"status":413`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %s:\n%s", want, out)
+		}
+	}
+}

@@ -50,6 +50,8 @@ func (x *xmlProtocol) convert(src, dst any) error {
 	return x.dec.Unmarshal(b, dst)
 }
 
+func (x *xmlProtocol) name() string { return x.proto.Name }
+
 func (x *xmlProtocol) accepts(mt string, first byte) bool {
 	switch mt {
 	case "text/xml", "application/xml":
