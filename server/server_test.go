@@ -634,14 +634,14 @@ func TestStructuredLogs(t *testing.T) {
 	var logs syncBuffer
 	cfg := server.DefaultConfig()
 	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.MaxBodySize = 100
+	cfg.MaxBodySize = 300
 	_, url := newServer(t, testRegistry(t, nil), cfg)
 	var sum int
 	if err := call(t, url, "add", &sum, 2, 3); err != nil {
 		t.Fatal(err)
 	}
 	_ = call(t, url, "nope", nil)
-	post(t, url, strings.Repeat("x", 200))
+	post(t, url, strings.Repeat("x", 400))
 	out := logs.String()
 	for _, want := range []string{
 		`"msg":"server: call","protocol":"xmlrpc","method":"add","fault":0`,
