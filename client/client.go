@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,6 +122,12 @@ func (c *Client) URL() string { return c.ep.redacted }
 // and cancellation on, so a chain of calls never outlives the first caller: when the first
 // caller gives up, each hop's connection is closed and the next server cancels its handler.
 func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
+	if reply != nil {
+		// Refuse an unusable reply before the call runs, not after.
+		if rv := reflect.ValueOf(reply); rv.Kind() != reflect.Pointer || rv.IsNil() {
+			return fmt.Errorf("client: %s: %w", method, &xmlrpc.InvalidUnmarshalError{Type: reflect.TypeOf(reply)})
+		}
+	}
 	resp, err := c.send(ctx, method, args)
 	if err != nil {
 		return err

@@ -309,8 +309,12 @@ func TestEncodingErrorSendsNothing(t *testing.T) {
 	if ts.calls.Load() != 0 {
 		t.Fatal("an unencodable call reached the server")
 	}
-	if err := c.Call(context.Background(), "add", 5, 1, 2); err == nil || !strings.Contains(err.Error(), "non-pointer") {
+	var inv *xmlrpc.InvalidUnmarshalError
+	if err := c.Call(context.Background(), "add", 5, 1, 2); !errors.As(err, &inv) || !strings.Contains(err.Error(), "non-pointer") {
 		t.Fatalf("non-pointer reply: %v", err)
+	}
+	if ts.calls.Load() != 0 {
+		t.Fatal("a call with an unusable reply reached the server")
 	}
 }
 
