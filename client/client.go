@@ -115,7 +115,8 @@ func (c *Client) URL() string { return c.ep.redacted }
 // this package's error types, each with NotSent, Timeout and StatusCode methods: a
 // *TransportError (connecting, writing, reading, deadlines), a *StatusError (an HTTP answer other
 // than 200) or a *ResponseError (an answer that is not a valid response, or does not fit reply).
-// Arguments that cannot be encoded give the codec's error, wrapped; nothing is sent then.
+// Arguments that cannot be encoded, or a reply that is not a non-nil pointer, give the codec's
+// error, wrapped, and nothing is sent.
 //
 // The context bounds the whole call, connecting included, and cancelling it abandons the call.
 // A server handler that calls another server with the ctx it was given passes its own deadline
