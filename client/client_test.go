@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,5 +338,36 @@ func TestCallRawReturnsTheDocument(t *testing.T) {
 	var f *xmlrpc.Fault
 	if err := xmlrpc.UnmarshalResponse(doc, nil); !errors.As(err, &f) || f.Code != 3 {
 		t.Fatalf("raw document %s decodes to %v", doc, err)
+	}
+}
+
+func TestWithProxy(t *testing.T) {
+	ts := newTestServer(t)
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A forward proxy receives the absolute URL and passes the request on.
+		proxied.Add(1)
+		r.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	proxyURL, _ := url.Parse(proxy.URL)
+	c := newClient(t, ts.URL, WithProxy(http.ProxyURL(proxyURL)))
+	var sum int
+	if err := c.Call(context.Background(), "add", &sum, 20, 22); err != nil || sum != 42 {
+		t.Fatalf("through proxy: %d, %v", sum, err)
+	}
+	if proxied.Load() != 1 {
+		t.Fatalf("proxy saw %d requests", proxied.Load())
 	}
 }
