@@ -244,8 +244,13 @@ func (c *Client) exchange(ctx context.Context, method string, reqBuf *[]byte) (*
 	st.release() // RoundTrip has returned: no more GetBody
 	if err != nil {
 		op, sent := st.op(), st.sent()
-		if tlsHandshakeRejected(err) {
+		switch {
+		case tlsHandshakeRejected(err):
 			op, sent = "connect", false
+		case c.owned == nil && !sent && !isDialError(err):
+			// A transport of the caller's may not report connections to httptrace: only a
+			// failed dial proves the request was not sent.
+			op, sent = "read", true
 		}
 		return nil, newTransportError(ctx, method, c.ep.redacted, op, sent, err)
 	}

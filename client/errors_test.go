@@ -258,3 +258,34 @@ func TestUnknownContentEncoding(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// opaqueTransport is a caller's RoundTripper that reports nothing to httptrace.
+type opaqueTransport struct{ err error }
+
+func (o opaqueTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return nil, o.err
+}
+
+// TestCustomTransportIsConservative: with a transport that reports no connections, only a
+// failed dial counts as not sent.
+func TestCustomTransportIsConservative(t *testing.T) {
+	err := newClient(t, "http://127.0.0.1:1/", WithTransport(opaqueTransport{io.ErrUnexpectedEOF})).Call(context.Background(), "add", nil)
+	var te *TransportError
+	if !errors.As(err, &te) || te.NotSent() {
+		t.Fatalf("opaque failure: %v (NotSent %v)", err, te != nil && te.NotSent())
+	}
+	dialErr := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	err = newClient(t, "http://127.0.0.1:1/", WithTransport(opaqueTransport{dialErr})).Call(context.Background(), "add", nil)
+	if !errors.As(err, &te) || !te.NotSent() {
+		t.Fatalf("dial failure: %v", err)
+	}
+	// A real http.Transport of the caller's reports its connections, so a refused dial is
+	// recognised through it too.
+	err = newClient(t, "http://127.0.0.1:1/", WithTransport(&http.Transport{})).Call(context.Background(), "add", nil)
+	if !errors.As(err, &te) || !te.NotSent() {
+		t.Fatalf("refused through the caller's transport: %v", err)
+	}
+}

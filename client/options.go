@@ -135,7 +135,9 @@ func WithInsecureSkipVerify() Option {
 
 // WithTransport makes the client send its requests through rt, to share a transport or add
 // middleware. The client then leaves connection handling to rt: the TLS, proxy and pool options
-// do not apply, and unix:// URLs are refused.
+// do not apply, and unix:// URLs are refused. Since the client cannot count what rt writes, its
+// errors report NotSent only for failed dials and rejected TLS handshakes; a connection that
+// fails before the request is written counts as sent.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
 		if rt == nil {

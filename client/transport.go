@@ -156,3 +156,9 @@ func tlsHandshakeRejected(err error) bool {
 	}
 	return false
 }
+
+// isDialError reports whether err is a failure to open a connection.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
