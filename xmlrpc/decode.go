@@ -128,7 +128,7 @@ func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
 		return nil, err
 	}
 	if string(root.local) != "methodCall" || root.empty {
-		return nil, d.errAt(0, "root element is <"+string(root.qname)+">, want <methodCall>")
+		return nil, d.invalidAt(0, "root element is <"+string(root.qname)+">, want <methodCall>")
 	}
 	nt, err := d.expectStart("methodName")
 	if err != nil {
@@ -145,7 +145,7 @@ func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
 		}
 	}
 	if len(name) == 0 {
-		return nil, d.errorf("empty methodName")
+		return nil, d.invalidf("empty methodName")
 	}
 	c := &Call{Method: string(name), opts: o}
 	c.offsets = c.offBuf[:0]
@@ -207,7 +207,7 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 			return err
 		}
 		if string(root.local) != "methodResponse" || root.empty {
-			return d.errAt(0, "root element is <"+string(root.qname)+">, want <methodResponse>")
+			return d.invalidAt(0, "root element is <"+string(root.qname)+">, want <methodResponse>")
 		}
 	}
 	t := tagParams
@@ -228,7 +228,7 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 				break
 			}
 			if n > 0 {
-				return d.errorf("response has more than one param")
+				return d.invalidf("response has more than one param")
 			}
 			if err := d.value(rv); err != nil {
 				return err
@@ -239,7 +239,7 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 		}
 	case "fault":
 		if t.empty {
-			return d.errorf("empty <fault>")
+			return d.invalidf("empty <fault>")
 		}
 		if fault, err = d.fault(); err != nil {
 			return err
@@ -248,7 +248,7 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 			return err
 		}
 	default:
-		return d.errorf("unexpected <" + string(t.qname) + "> in methodResponse")
+		return d.invalidf("unexpected <" + string(t.qname) + "> in methodResponse")
 	}
 	if !d.lit("</methodResponse>") {
 		if err := d.endTag(root.qname); err != nil {
@@ -461,7 +461,7 @@ func (d *decoder) expectStart(name string) (tag, error) {
 		return t, err
 	}
 	if string(t.local) != name {
-		return t, d.errorf("unexpected <" + string(t.qname) + ">, want <" + name + ">")
+		return t, d.invalidf("unexpected <" + string(t.qname) + ">, want <" + name + ">")
 	}
 	return t, nil
 }
@@ -489,7 +489,7 @@ func (d *decoder) nextParam(pt tag) (tag, bool, error) {
 		return t, false, err
 	}
 	if string(t.local) != "param" || t.empty {
-		return t, false, d.errorf("unexpected <" + string(t.qname) + "> in params, want <param>")
+		return t, false, d.invalidf("unexpected <" + string(t.qname) + "> in params, want <param>")
 	}
 	return t, true, d.skipMisc()
 }
@@ -523,7 +523,7 @@ func (d *decoder) fault() (*Fault, error) {
 		return nil, err
 	}
 	bad := func(msg string) error {
-		return &SyntaxError{Offset: int64(start), Msg: ErrNotFault.Error() + ": " + msg}
+		return &SyntaxError{Offset: int64(start), Msg: ErrNotFault.Error() + ": " + msg, err: ErrNotFault}
 	}
 	s, ok := m.(map[string]any)
 	if !ok {
@@ -711,7 +711,7 @@ func (d *decoder) openValue(el *elem) (tag, error) {
 		return vt, d.readEndTag(vt.qname)
 	}
 	if !isBlank(txt) {
-		return vt, d.errAt(el.offset, "text mixed with a typed value")
+		return vt, d.invalidAt(el.offset, "text mixed with a typed value")
 	}
 	el.offset = d.pos
 	el.typed = true
@@ -723,7 +723,7 @@ func (d *decoder) openValue(el *elem) (tag, error) {
 	}
 	el.kind = kindOf(el.tag.local)
 	if el.kind == kUnknown {
-		return vt, d.errAt(el.offset, "unknown value type <"+string(el.tag.qname)+">")
+		return vt, d.invalidAt(el.offset, "unknown value type <"+string(el.tag.qname)+">")
 	}
 	return vt, nil
 }
@@ -806,7 +806,7 @@ func (d *decoder) nilValue(el *elem) error {
 		return err
 	}
 	if len(trimSpace(txt)) != 0 {
-		return d.errAt(el.offset, "<nil> must be empty")
+		return d.invalidAt(el.offset, "<nil> must be empty")
 	}
 	return nil
 }
@@ -836,7 +836,7 @@ func (d *decoder) arrayItems(el *elem, each func(i int) error) error {
 			return err // <array></array>: empty
 		}
 		if string(dt.local) != "data" {
-			return d.errorf("unexpected <" + string(dt.qname) + "> in array, want <data>")
+			return d.invalidf("unexpected <" + string(dt.qname) + "> in array, want <data>")
 		}
 	}
 	if !dt.empty {
@@ -881,7 +881,7 @@ func (d *decoder) structMembers(el *elem, each func(name []byte) error) error {
 				return nil
 			}
 			if string(mt.local) != "member" || mt.empty {
-				return d.errorf("unexpected <" + string(mt.qname) + "> in struct, want <member>")
+				return d.invalidf("unexpected <" + string(mt.qname) + "> in struct, want <member>")
 			}
 		}
 		nt, err := d.expectStart("name")

@@ -693,3 +693,44 @@ func TestMarshalerUnmarshaler(t *testing.T) {
 		t.Error("Unmarshaler error swallowed")
 	}
 }
+
+// Errors tell XML that is not well-formed (parse error) from well-formed XML that is not valid
+// XML-RPC (invalid request), so servers can answer with the right fault code.
+func TestErrorClasses(t *testing.T) {
+	invalid := []string{
+		`<methodResponse><params/></methodResponse>`,
+		`<methodCall><methodName></methodName></methodCall>`,
+		`<methodCall><methodName>m</methodName><params><param><value><spam/></value></param></params></methodCall>`,
+		`<methodCall><methodName>m</methodName><params><param><value><int>x</int></value></param></params></methodCall>`,
+		`<methodCall><methodName>m</methodName><params><value><int>1</int></value></params></methodCall>`,
+		`<methodCall><methodName>m</methodName><foo/></methodCall>`,
+	}
+	for _, doc := range invalid {
+		_, err := DecodeCall([]byte(doc))
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", doc, err)
+		}
+	}
+	notWellFormed := []string{
+		`<methodCall><methodName>m</methodName>`,
+		`<methodCall><methodName>m</methodName></methodCall><x/>`,
+		`<methodCall><methodName>m&bogus;</methodName></methodCall>`,
+		`<methodCall><methodName>m</methodNam></methodCall>`,
+		"<methodCall><methodName>\xff</methodName></methodCall>",
+	}
+	for _, doc := range notWellFormed {
+		_, err := DecodeCall([]byte(doc))
+		var se *SyntaxError
+		if !errors.As(err, &se) || errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want a plain SyntaxError", doc, err)
+		}
+	}
+	_, err := DecodeCall([]byte(`<!DOCTYPE x><methodCall/>`))
+	if !errors.Is(err, ErrDoctype) {
+		t.Errorf("DOCTYPE: %v does not wrap ErrDoctype", err)
+	}
+	err = UnmarshalResponse([]byte(`<methodResponse><fault><value><int>1</int></value></fault></methodResponse>`), nil)
+	if !errors.Is(err, ErrNotFault) {
+		t.Errorf("malformed fault: %v does not wrap ErrNotFault", err)
+	}
+}

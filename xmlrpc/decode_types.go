@@ -335,7 +335,7 @@ func bigFloatDecoder(d *decoder, e elem, v reflect.Value) error {
 		}
 		f, err := parseBigFloat(trimSpace(txt))
 		if err != nil {
-			return d.errAt(el.offset, err.Error())
+			return d.invalidAt(el.offset, err.Error())
 		}
 		v.Set(reflect.ValueOf(f).Elem())
 		return nil
@@ -535,7 +535,7 @@ func (d *decoder) natural(el *elem) (any, error) {
 		})
 		return out, err
 	}
-	return nil, d.errAt(el.offset, "unknown value type")
+	return nil, d.invalidAt(el.offset, "unknown value type")
 }
 
 // skip validates el without keeping it.
@@ -568,7 +568,7 @@ func (d *decoder) skip(el *elem) error {
 	case kStruct:
 		err = d.structMembers(el, func([]byte) error { return d.valueDec(reflect.Value{}, nil) })
 	default:
-		err = d.errAt(el.offset, "unknown value type")
+		err = d.invalidAt(el.offset, "unknown value type")
 	}
 	return err
 }
@@ -586,7 +586,7 @@ func (d *decoder) intValue(el *elem) (int64, error) {
 			return 0, err
 		}
 		if !n.IsInt64() {
-			return 0, d.errAt(el.offset, "biginteger out of 64-bit range")
+			return 0, d.invalidAt(el.offset, "biginteger out of 64-bit range")
 		}
 		return n.Int64(), nil
 	}
@@ -596,10 +596,10 @@ func (d *decoder) intValue(el *elem) (int64, error) {
 	}
 	n, ok := parseInt(txt)
 	if !ok {
-		return 0, d.errAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
+		return 0, d.invalidAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
 	}
 	if el.kind == kInt && (n < math.MinInt32 || n > math.MaxInt32) {
-		return 0, d.errAt(el.offset, "int out of 32-bit range: "+string(txt))
+		return 0, d.invalidAt(el.offset, "int out of 32-bit range: "+string(txt))
 	}
 	return n, nil
 }
@@ -648,7 +648,7 @@ func (d *decoder) boolValue(el *elem) (bool, error) {
 	case "1":
 		return true, nil
 	}
-	return false, d.errAt(el.offset, "invalid boolean "+quoteShort(string(txt))+" (want 0 or 1)")
+	return false, d.invalidAt(el.offset, "invalid boolean "+quoteShort(string(txt))+" (want 0 or 1)")
 }
 
 func (d *decoder) floatValue(el *elem) (float64, error) {
@@ -661,11 +661,11 @@ func (d *decoder) floatValue(el *elem) (float64, error) {
 		return 0, &LimitError{What: "digits", Limit: maxFloatLen}
 	}
 	if !isDecimal(txt) {
-		return 0, d.errAt(el.offset, "invalid double "+quoteShort(string(txt)))
+		return 0, d.invalidAt(el.offset, "invalid double "+quoteShort(string(txt)))
 	}
 	f, err := strconv.ParseFloat(string(txt), 64)
 	if err != nil {
-		return 0, d.errAt(el.offset, "invalid double "+quoteShort(string(txt))+": out of range")
+		return 0, d.invalidAt(el.offset, "invalid double "+quoteShort(string(txt))+": out of range")
 	}
 	return f, nil
 }
@@ -716,7 +716,7 @@ func (d *decoder) timeValue(el *elem) (time.Time, error) {
 	}
 	t, err := parseDateTime(txt, d.loc)
 	if err != nil {
-		return time.Time{}, d.errAt(el.offset, err.Error()+": "+quoteShort(string(txt)))
+		return time.Time{}, d.invalidAt(el.offset, err.Error()+": "+quoteShort(string(txt)))
 	}
 	return t, nil
 }
@@ -728,14 +728,14 @@ func (d *decoder) base64Value(el *elem) ([]byte, error) {
 	}
 	b, err := decodeBase64(txt)
 	if err != nil {
-		return nil, d.errAt(el.offset, err.Error())
+		return nil, d.invalidAt(el.offset, err.Error())
 	}
 	return b, nil
 }
 
 func (d *decoder) checkBase64(el *elem, txt []byte) error {
 	if _, err := decodeBase64(txt); err != nil {
-		return d.errAt(el.offset, err.Error())
+		return d.invalidAt(el.offset, err.Error())
 	}
 	return nil
 }
@@ -754,11 +754,11 @@ func (d *decoder) bigIntFrom(el *elem, txt []byte) (*big.Int, error) {
 		return nil, &LimitError{What: "digits", Limit: maxBigDigits}
 	}
 	if _, ok := parseInt(txt); !ok && !isInteger(txt) {
-		return nil, d.errAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
+		return nil, d.invalidAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
 	}
 	n, ok := new(big.Int).SetString(string(txt), 10)
 	if !ok {
-		return nil, d.errAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
+		return nil, d.invalidAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
 	}
 	return n, nil
 }
@@ -785,7 +785,7 @@ func (d *decoder) bigFloatValue(el *elem) (*big.Float, error) {
 	}
 	f, err := parseBigFloat(trimSpace(txt))
 	if err != nil {
-		return nil, d.errAt(el.offset, err.Error())
+		return nil, d.invalidAt(el.offset, err.Error())
 	}
 	return f, nil
 }

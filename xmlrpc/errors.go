@@ -21,17 +21,26 @@ var (
 	// ErrNotFault reports a fault body that is not a struct of exactly faultCode (int) and
 	// faultString (string).
 	ErrNotFault = errors.New("xmlrpc: malformed fault")
+	// ErrInvalid reports a well-formed XML document that is not valid XML-RPC: the wrong root or
+	// elements, an unknown type, a value that cannot be what its tag says. Servers answer it with
+	// CodeInvalidRequest; XML that is not well-formed is a plain *SyntaxError (CodeParseError).
+	ErrInvalid = errors.New("xmlrpc: not valid XML-RPC")
 )
 
-// SyntaxError describes malformed XML or XML that is not a valid XML-RPC document.
+// SyntaxError describes XML that is not well-formed, or (wrapping ErrInvalid) well-formed XML
+// that is not a valid XML-RPC document. A refused DOCTYPE wraps ErrDoctype.
 type SyntaxError struct {
 	Offset int64  // byte offset in the (UTF-8) document where the error was detected
 	Msg    string // what was wrong
+	err    error
 }
 
 func (e *SyntaxError) Error() string {
 	return "xmlrpc: syntax error at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Msg
 }
+
+// Unwrap returns ErrInvalid or ErrDoctype where one applies.
+func (e *SyntaxError) Unwrap() error { return e.err }
 
 // LimitError reports input that exceeded one of the decoder's limits. It wraps ErrTooLarge or
 // ErrTooDeep where one applies.

@@ -24,6 +24,15 @@ func (s *scanner) errAt(pos int, msg string) error {
 	return &SyntaxError{Offset: int64(pos), Msg: msg}
 }
 
+// invalidf and invalidAt report well-formed XML that is not valid XML-RPC.
+func (s *scanner) invalidf(msg string) error {
+	return &SyntaxError{Offset: int64(s.pos), Msg: msg, err: ErrInvalid}
+}
+
+func (s *scanner) invalidAt(pos int, msg string) error {
+	return &SyntaxError{Offset: int64(pos), Msg: msg, err: ErrInvalid}
+}
+
 // Character classes, by byte.
 const (
 	clSpace = 1 << iota
@@ -89,7 +98,7 @@ func (s *scanner) skipMisc() error {
 				continue
 			}
 			if hasPrefixFold(s.data[s.pos:], "<!DOCTYPE") {
-				return &SyntaxError{Offset: int64(s.pos), Msg: ErrDoctype.Error()}
+				return &SyntaxError{Offset: int64(s.pos), Msg: "DOCTYPE is not allowed", err: ErrDoctype}
 			}
 			return nil
 		default:
@@ -336,7 +345,7 @@ func (s *scanner) text() ([]byte, error) {
 				}
 			case len(rest) > 1 && rest[1] == '!':
 				if hasPrefixFold(rest, "<!DOCTYPE") {
-					return nil, &SyntaxError{Offset: int64(s.pos), Msg: ErrDoctype.Error()}
+					return nil, &SyntaxError{Offset: int64(s.pos), Msg: "DOCTYPE is not allowed", err: ErrDoctype}
 				}
 				return nil, s.errorf("unexpected markup declaration")
 			default:
