@@ -100,7 +100,9 @@ func TestFaultIsNotATransportError(t *testing.T) {
 // goroutine gets its own correct answer, with the race detector watching.
 func TestThousandGoroutinesShareOneClient(t *testing.T) {
 	ts := newTestServer(t)
-	c := newClient(t, ts.URL)
+	// 1,000 goroutines over at most 128 connections (so a 1,024 file descriptor limit holds):
+	// most calls wait for a connection another goroutine releases.
+	c := newClient(t, ts.URL, WithMaxConnsPerHost(128))
 	const n = 1000
 	var wg sync.WaitGroup
 	var failed atomic.Int64
