@@ -350,6 +350,7 @@ type bodyReader struct {
 
 var errBodyClosed = errors.New("client: request body read after close")
 
+// Read copies the next bytes of the request.
 func (r *bodyReader) Read(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -364,6 +365,7 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Close gives up the reader's hold on the request buffer; later Reads fail.
 func (r *bodyReader) Close() error {
 	r.mu.Lock()
 	if r.closed {

@@ -38,6 +38,7 @@ type TransportError struct {
 	timeout bool
 }
 
+// Error describes the failure: method, URL, phase, cause, and whether the request was sent.
 func (e *TransportError) Error() string {
 	var b strings.Builder
 	b.WriteString("client: ")
@@ -88,6 +89,7 @@ type StatusError struct {
 	Body       []byte        // the start of the answer's body, cut short
 }
 
+// Error describes the answer: method, URL, status and the start of the body.
 func (e *StatusError) Error() string {
 	s := "client: " + e.Method + " " + e.URL + ": HTTP " + e.Status
 	if len(e.Body) > 0 {
@@ -119,6 +121,7 @@ type ResponseError struct {
 	cutBefore, cutAfter bool // whether Body leaves out bytes before or after it
 }
 
+// Error describes the bad response and quotes the bytes around the problem.
 func (e *ResponseError) Error() string {
 	s := "client: " + e.Method + " " + e.URL + ": bad response: " + e.Err.Error()
 	if len(e.Body) > 0 {

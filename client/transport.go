@@ -120,6 +120,7 @@ type countingConn struct {
 	written atomic.Int64
 }
 
+// Write writes p to the connection and counts the bytes it accepted.
 func (c *countingConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	c.written.Add(int64(n))

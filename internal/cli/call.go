@@ -28,7 +28,10 @@ type connFlags struct {
 
 type headerList []string
 
-func (h *headerList) String() string     { return strings.Join(*h, ", ") }
+// String lists the headers, for flag.
+func (h *headerList) String() string { return strings.Join(*h, ", ") }
+
+// Set adds a header, for flag.
 func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
 
 func (c *connFlags) register(fs *flag.FlagSet) {

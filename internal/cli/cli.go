@@ -45,6 +45,7 @@ var commands = []*Command{callCommand, listCommand, serveCommand}
 // UsageError reports a bad command line; Main prints it with the command's usage and exits 2.
 type UsageError struct{ Msg string }
 
+// Error returns the message.
 func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
