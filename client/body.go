@@ -88,6 +88,9 @@ func readBody(resp *http.Response, max int64) (*[]byte, error) {
 		} else {
 			err = zr.Reset(resp.Body)
 		}
+		if err == io.EOF {
+			err = gzip.ErrHeader // an empty body is no gzip stream
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -289,3 +289,14 @@ func TestCustomTransportIsConservative(t *testing.T) {
 		t.Fatalf("refused through the caller's transport: %v", err)
 	}
 }
+
+func TestCorruptGzipIsAResponseError(t *testing.T) {
+	for name, body := range map[string]string{"empty": "", "not gzip": "plain text, not gzip"} {
+		url := answer(t, "Content-Encoding: gzip\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n", body)
+		err := newClient(t, url).Call(context.Background(), "add", nil, 1, 2)
+		var re *ResponseError
+		if !errors.As(err, &re) {
+			t.Errorf("%s gzip body: %v, want a ResponseError", name, err)
+		}
+	}
+}
