@@ -15,11 +15,14 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 		Handler:           s,
 		TLSConfig:         s.cfg.TLSConfig.Clone(),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		WriteTimeout:      s.cfg.WriteTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// A backstop for connections whose body deadline cannot be set (a middleware's writer
+		// that hides the connection): the handler renews and clears the deadline otherwise.
+		ReadTimeout:    s.cfg.ReadHeaderTimeout + s.cfg.BodyTimeout,
+		WriteTimeout:   s.cfg.WriteTimeout,
+		IdleTimeout:    s.cfg.IdleTimeout,
+		MaxHeaderBytes: s.cfg.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 }
 
