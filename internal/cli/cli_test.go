@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +19,7 @@ import (
 // demoServer serves the demo services the way harp serve does, on a test listener.
 func demoServer(t *testing.T) string {
 	t.Helper()
-	srv, err := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0)
+	srv, err := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,33 +154,9 @@ func TestList(t *testing.T) {
 }
 
 func TestServe(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &errb) }()
-	var url string
-	deadline := time.Now().Add(5 * time.Second)
-	for url == "" && time.Now().Before(deadline) {
-		if m := regexp.MustCompile(`http://[0-9.:]+/RPC2`).FindString(errb.String()); m != "" {
-			url = m
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if url == "" {
-		cancel()
-		t.Fatalf("serve did not announce its address: %s", errb.String())
-	}
+	url := serveInBackground(t)
 	if code, out, errs := harp("call", url, "validator1.countTheEntities", `s/<&>'"`); code != ExitOK || !strings.Contains(out, `"ctAmpersands": 1`) {
 		t.Errorf("call against harp serve: %d %q %q", code, out, errs)
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != ExitOK {
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop when its context ended")
 	}
 }
 

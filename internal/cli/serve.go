@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/harp-rpc/harp/internal/demo"
@@ -16,15 +19,19 @@ import (
 var serveCommand = &Command{
 	Name: "serve",
 	Args: "",
-	Summary: "Serve the demo services over XML-RPC on / and /RPC2 until interrupted: pow, add, div\n" +
-		"(also as math.*), echo, time.now, validator1.*, counter.*, with introspection\n" +
-		"(system.listMethods, system.methodHelp, system.methodSignature, ...) and system.multicall.\n" +
+	Summary: "Serve the demo services over XML-RPC (HTTPS with -tls-cert) on / and /RPC2 until\n" +
+		"interrupted: pow, add, div (also as math.*), echo, time.now, validator1.*, counter.*, with\n" +
+		"introspection" +
+		" (system.listMethods, system.methodHelp, system.methodSignature, ...) and system.multicall.\n" +
 		"GET / shows the methods' documentation.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		addr := fs.String("addr", "127.0.0.1:8000", "TCP address to listen on")
 		maxInFlight := fs.Int("max-in-flight", 0, "answer 503 beyond this many calls at once (0: no cap)")
 		callTimeout := fs.Duration("call-timeout", 0, "each call's deadline (0: none)")
 		verbose := fs.Bool("v", false, "log every call")
+		certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (with -tls-key)")
+		keyFile := fs.String("tls-key", "", "PEM private key of -tls-cert")
+		clientCA := fs.String("client-ca", "", "with -tls-cert: require client certificates signed by these PEM authorities")
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
 				return usagef("serve takes no arguments")
@@ -34,23 +41,58 @@ var serveCommand = &Command{
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-			srv, err := newDemoServer(log, *maxInFlight, *callTimeout)
+			tlsConfig, err := serverTLS(*certFile, *keyFile, *clientCA)
 			if err != nil {
 				return err
+			}
+			srv, err := newDemoServer(log, *maxInFlight, *callTimeout, tlsConfig)
+			if err != nil {
+				return err
+			}
+			scheme := "http"
+			if tlsConfig != nil {
+				scheme = "https"
 			}
 			var lc net.ListenConfig
 			ln, err := lc.Listen(ctx, "tcp", *addr)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stderr, "harp: serving the demo services on http://%s/ and http://%s/RPC2 (Ctrl-C stops)\n", ln.Addr(), ln.Addr())
+			fmt.Fprintf(env.Stderr, "harp: serving the demo services on %s://%s/ and %s://%s/RPC2 (Ctrl-C stops)\n", scheme, ln.Addr(), scheme, ln.Addr())
 			return srv.Serve(ctx, ln)
 		}
 	},
 }
 
+// serverTLS builds the TLS configuration of harp serve, or nil for plain HTTP.
+func serverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		if clientCA != "" {
+			return nil, usagef("-client-ca needs -tls-cert and -tls-key")
+		}
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCA != "" {
+		pem, err := os.ReadFile(clientCA)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ClientCAs = x509.NewCertPool()
+		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no PEM certificates", clientCA)
+		}
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
 // newDemoServer returns a server of the demo services.
-func newDemoServer(log *slog.Logger, maxInFlight int, callTimeout time.Duration) (*server.Server, error) {
+func newDemoServer(log *slog.Logger, maxInFlight int, callTimeout time.Duration, tlsConfig *tls.Config) (*server.Server, error) {
 	rcfg := rpc.DefaultConfig()
 	rcfg.Logger = log
 	reg, err := rpc.NewRegistry(rcfg)
@@ -65,5 +107,6 @@ func newDemoServer(log *slog.Logger, maxInFlight int, callTimeout time.Duration)
 	cfg.Title = "harp demo services"
 	cfg.MaxInFlight = maxInFlight
 	cfg.CallTimeout = callTimeout
+	cfg.TLSConfig = tlsConfig
 	return server.New(reg, cfg)
 }
