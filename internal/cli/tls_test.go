@@ -142,3 +142,33 @@ func TestCallHeader(t *testing.T) {
 		t.Fatalf("bad -H: %d %q", code, errs)
 	}
 }
+
+func TestCallUnixSocket(t *testing.T) {
+	srv, err := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "harp-cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	sock := filepath.Join(dir, "rpc.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	if code, out, errs := harp("call", "unix://"+sock, "add", "20", "22"); code != ExitOK || out != "42\n" {
+		t.Fatalf("over a unix socket: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := harp("call", "-path", "/", "unix://"+sock, "pow", "2", "5"); code != ExitOK || out != "32\n" {
+		t.Fatalf("-path /: %d %q", code, out)
+	}
+	if code, _, _ := harp("call", "-path", "/elsewhere", "unix://"+sock, "pow", "2", "5"); code != ExitFailure {
+		t.Fatalf("-path to an unserved path: exit %d", code)
+	}
+}
