@@ -19,7 +19,7 @@ import (
 // demoServer serves the demo services the way harp serve does, on a test listener.
 func demoServer(t *testing.T) string {
 	t.Helper()
-	srv, err := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0, nil)
+	srv, err := newDemoServer(demoServerConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 // harp call prints the result as JSON; arguments are JSON literals or typed values.
 func ExampleMain() {
-	srv, _ := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0, nil)
+	srv, _ := newDemoServer(demoServerConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 

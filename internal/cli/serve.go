@@ -45,7 +45,9 @@ var serveCommand = &Command{
 			if err != nil {
 				return err
 			}
-			srv, err := newDemoServer(log, *maxInFlight, *callTimeout, tlsConfig)
+			srv, err := newDemoServer(demoServerConfig{
+				Log: log, MaxInFlight: *maxInFlight, CallTimeout: *callTimeout, TLS: tlsConfig,
+			})
 			if err != nil {
 				return err
 			}
@@ -91,22 +93,37 @@ func serverTLS(certFile, keyFile, clientCA string) (*tls.Config, error) {
 	return cfg, nil
 }
 
+// demoServerConfig configures newDemoServer.
+type demoServerConfig struct {
+	// Log receives server and registry logs; nil means slog.Default().
+	Log *slog.Logger
+	// Counter counts counter.record executions; nil means a new one. Servers sharing one
+	// Counter (harp demo's) count duplicate executions across all of them.
+	Counter     *demo.Counter
+	MaxInFlight int           // 503 beyond this many calls at once; 0 means no cap
+	CallTimeout time.Duration // each call's deadline; 0 means none
+	TLS         *tls.Config   // serve HTTPS with it, when not nil
+}
+
 // newDemoServer returns a server of the demo services.
-func newDemoServer(log *slog.Logger, maxInFlight int, callTimeout time.Duration, tlsConfig *tls.Config) (*server.Server, error) {
+func newDemoServer(c demoServerConfig) (*server.Server, error) {
 	rcfg := rpc.DefaultConfig()
-	rcfg.Logger = log
+	rcfg.Logger = c.Log
 	reg, err := rpc.NewRegistry(rcfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := demo.Register(reg, demo.NewCounter(0)); err != nil {
+	if c.Counter == nil {
+		c.Counter = demo.NewCounter(0)
+	}
+	if err := demo.Register(reg, c.Counter); err != nil {
 		return nil, err
 	}
 	cfg := server.DefaultConfig()
-	cfg.Logger = log
+	cfg.Logger = c.Log
 	cfg.Title = "harp demo services"
-	cfg.MaxInFlight = maxInFlight
-	cfg.CallTimeout = callTimeout
-	cfg.TLSConfig = tlsConfig
+	cfg.MaxInFlight = c.MaxInFlight
+	cfg.CallTimeout = c.CallTimeout
+	cfg.TLSConfig = c.TLS
 	return server.New(reg, cfg)
 }

@@ -125,7 +125,7 @@ func TestServeAndCallOverTLS(t *testing.T) {
 }
 
 func TestCallHeader(t *testing.T) {
-	srv, err := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0, nil)
+	srv, err := newDemoServer(demoServerConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestCallHeader(t *testing.T) {
 }
 
 func TestCallUnixSocket(t *testing.T) {
-	srv, err := newDemoServer(slog.New(slog.NewTextHandler(io.Discard, nil)), 0, 0, nil)
+	srv, err := newDemoServer(demoServerConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
