@@ -148,7 +148,7 @@ func TestHostileInput(t *testing.T) {
 		{"200,000-deep nesting", sendBody(deep), 200, rpc.CodeParseError, "limit"},
 		{"invalid UTF-8", sendBody(callBody("<string>\xff\xfe</string>")), 200, rpc.CodeParseError, "UTF-8"},
 		{"oversized integer", sendBody(callBody("<int>" + strings.Repeat("9", 5000) + "</int>")), 200, rpc.CodeParseError, "digits limit"},
-		{"oversized i8", sendBody(callBody("<i8>9223372036854775808</i8>")), 200, rpc.CodeParseError, "i8"},
+		{"oversized i8", sendBody(callBody("<i8>9223372036854775808</i8>")), 200, rpc.CodeInvalidRequest, "invalid i8"},
 		{"unknown method", sendBody(`<methodCall><methodName>nope</methodName></methodCall>`), 200, rpc.CodeMethodNotFound, "nope"},
 		{"wrong count", sendBody(`<methodCall><methodName>add</methodName></methodCall>`), 200, rpc.CodeInvalidParams, "got 0"},
 		{"wrong type", sendBody(`<methodCall><methodName>add</methodName><params><param><value><int>1</int></value></param>` +

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"unicode/utf8"
 )
@@ -32,13 +33,13 @@ type callInfo struct {
 	code   int    // the fault code answered, 0 for a result
 }
 
-// pickProtocol returns the protocol a request is for: the first that accepts it, or the first
-// configured one.
-func pickProtocol(ps []protocol, contentType string, body []byte) protocol {
+// pickProtocol returns the protocol a request with headers h is for: the first that accepts it, or
+// the first configured one.
+func pickProtocol(ps []protocol, h http.Header, body []byte) protocol {
 	if len(ps) == 1 {
 		return ps[0]
 	}
-	mt := mediaType(contentType)
+	mt := mediaType(h.Get("Content-Type"))
 	first := byte(0)
 	for _, c := range body {
 		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {

@@ -189,7 +189,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
 		httpError(w, be.status, be.msg)
 		return
 	}
-	p := pickProtocol(s.protos, r.Header.Get("Content-Type"), body)
+	p := pickProtocol(s.protos, r.Header, body)
 	resp, info, ok := s.run(r.Context(), p, body, *out)
 	abandoned = !ok
 	if ok {

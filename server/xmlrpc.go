@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"strings"
 
 	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
@@ -93,23 +92,21 @@ func (x *xmlProtocol) fault(dst []byte, code int, msg string) []byte {
 	return out
 }
 
-// decodeErrorCode classifies a request that could not be parsed: a value that cannot be what its
-// tag says is invalid params, a document that is not a method call is invalid request, anything
-// else (malformed XML, DOCTYPE, limits) a parse error.
+// decodeErrorCode classifies a request that could not be parsed: well-formed XML that is not a
+// valid XML-RPC call (xmlrpc.ErrInvalid: the wrong elements, a value that cannot be what its tag
+// says) is an invalid request; a value that cannot go into its Go parameter is invalid params;
+// anything else (XML that is not well-formed, a DOCTYPE, a limit) is a parse error.
 func decodeErrorCode(err error) int {
 	var te *xmlrpc.UnmarshalTypeError
-	if errors.As(err, &te) {
+	switch {
+	case errors.Is(err, xmlrpc.ErrDoctype):
+		return rpc.CodeParseError
+	case errors.Is(err, xmlrpc.ErrInvalid):
+		return rpc.CodeInvalidRequest
+	case errors.As(err, &te):
 		return rpc.CodeInvalidParams
 	}
-	var se *xmlrpc.SyntaxError
-	if errors.As(err, &se) && isNotACall(se.Msg) {
-		return rpc.CodeInvalidRequest
-	}
 	return rpc.CodeParseError
-}
-
-func isNotACall(msg string) bool {
-	return strings.Contains(msg, "want <methodCall>") || strings.Contains(msg, "empty methodName")
 }
 
 func faultPrefix(code int) string {
