@@ -192,7 +192,7 @@ func TestPathsAndMethods(t *testing.T) {
 		{"POST", url + "/rpc2", 404, "not found"},
 		{"POST", url + "/other", 404, "not found"},
 		{"GET", url + "/", 200, "Adds two integers."},
-		{"GET", url + "/RPC2", 200, "(i8, i8) → i8"},
+		{"GET", url + "/RPC2", 200, "(int, int) → int"},
 		{"HEAD", url + "/", 200, ""},
 		{"PUT", url + "/", 405, "method not allowed"},
 		{"POST", custom + "/api/xmlrpc", 200, "<int>5</int>"},

@@ -24,6 +24,11 @@ const (
 	DialectApache
 )
 
+// I8 is a 64-bit integer that is always written as <i8> (<ex:i8> in DialectApache), even when it
+// fits 32 bits, for peers whose methods insist on the type. Other integer types are written as
+// <int> when they fit and <i8> when they do not.
+type I8 int64
+
 // apacheNS is the namespace Apache XML-RPC uses for its extension types.
 const apacheNS = "http://ws.apache.org/xmlrpc/namespaces/extensions"
 
@@ -190,7 +195,7 @@ var (
 	bigIntType    = reflect.TypeFor[big.Int]()
 	bigFloatType  = reflect.TypeFor[big.Float]()
 	marshalerType = reflect.TypeFor[Marshaler]()
-	faultType     = reflect.TypeFor[Fault]()
+	i8Type        = reflect.TypeFor[I8]()
 )
 
 // encodeValue writes <value>...</value>.
@@ -268,6 +273,10 @@ func (e *encState) writeInt(n int64) {
 		e.buf = append(e.buf, "</int>"...)
 		return
 	}
+	e.writeI8(n)
+}
+
+func (e *encState) writeI8(n int64) {
 	if e.opts.Dialect == DialectApache {
 		e.buf = append(e.buf, "<ex:i8>"...)
 		e.buf = strconv.AppendInt(e.buf, n, 10)
@@ -475,6 +484,8 @@ func newEncoderNoMarshaler(t reflect.Type) encoderFunc {
 			f := v.Addr().Interface().(*big.Float)
 			return e.writeBigFloat(f)
 		}
+	case i8Type:
+		return func(e *encState, v reflect.Value) error { e.writeI8(v.Int()); return nil }
 	}
 	switch t.Kind() {
 	case reflect.Bool:

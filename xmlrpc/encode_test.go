@@ -60,6 +60,8 @@ func TestMarshalScalars(t *testing.T) {
 		{map[string]int(nil), "<struct></struct>"},
 		{bigInt("98765432100123456789"), "<biginteger>98765432100123456789</biginteger>"},
 		{big.NewInt(5), "<int>5</int>"},
+		{I8(5), "<i8>5</i8>"},
+		{[]I8{-1}, "<array><data><value><i8>-1</i8></value></data></array>"},
 	}
 	for _, tt := range tests {
 		if got := marshalString(t, tt.in); got != "<value>"+tt.want+"</value>" {
@@ -277,7 +279,9 @@ func TestTypeName(t *testing.T) {
 		want string
 	}{
 		{reflect.TypeFor[int32](), "int"},
-		{reflect.TypeFor[int](), "i8"},
+		{reflect.TypeFor[int](), "int"},
+		{reflect.TypeFor[I8](), "i8"},
+		{reflect.TypeFor[uint32](), "i8"},
 		{reflect.TypeFor[int64](), "i8"},
 		{reflect.TypeFor[bool](), "boolean"},
 		{reflect.TypeFor[float64](), "double"},
