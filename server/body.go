@@ -48,7 +48,7 @@ var gzipReaders sync.Pool // *gzip.Reader
 // deadlineReader reads a request body under a read deadline of at most stall from the last renewal,
 // never past end, renewed once half of stall has passed: so a client that stops sending fails the
 // read after between stall/2 and stall instead of holding the handler, and a small body costs one
-// deadline change (plus the reset after it). They are pooled: one per request would be an
+// deadline change (net/http clears it when the body ends). They are pooled: one per request would be an
 // allocation on the hot path.
 type deadlineReader struct {
 	r     io.Reader
@@ -57,6 +57,7 @@ type deadlineReader struct {
 	end   time.Time
 	last  time.Time // when the deadline was last set; zero before the first read
 	ok    bool      // deadlines are supported by the connection
+	eof   bool      // the body was read to its end
 }
 
 var deadlineReaders = sync.Pool{New: func() any { return new(deadlineReader) }}
@@ -76,7 +77,11 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 			}
 		}
 	}
-	return d.r.Read(p)
+	n, err := d.r.Read(p)
+	if err == io.EOF {
+		d.eof = true
+	}
+	return n, err
 }
 
 // readBody reads the request body into buf (returned grown as needed), decompressing gzip, within
@@ -93,9 +98,10 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([
 		dr.end = time.Now().Add(s.cfg.BodyTimeout)
 	}
 	defer func() {
-		if !dr.last.IsZero() {
+		if !dr.last.IsZero() && !dr.eof {
 			// The connection's background read, which notices a client going away, must not
-			// inherit the body deadline.
+			// inherit the body deadline. net/http clears it itself when it starts that read at
+			// the body's end; when the body was not read to its end, clear it here.
 			_ = dr.rc.SetReadDeadline(time.Time{})
 		}
 		*dr = deadlineReader{}
