@@ -5,12 +5,16 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
-// discardWriter is a minimal http.ResponseWriter, so the benchmark measures the handler alone.
+// discardWriter is a minimal http.ResponseWriter, so the benchmark measures the handler alone. It
+// accepts read deadlines, as net/http's writer does.
 type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) SetReadDeadline(time.Time) error { return nil }
 
 func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
