@@ -176,7 +176,8 @@ func printCommands(w io.Writer) {
 	cs := append([]*Command(nil), commands...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-8s %s\n", c.Name, c.Summary)
+		first, _, _ := strings.Cut(c.Summary, "\n") // the rest is for 'harp help COMMAND'
+		fmt.Fprintf(w, "  %-8s %s\n", c.Name, first)
 	}
 	fmt.Fprintln(w, "\nRun 'harp help COMMAND' for a command's flags.")
 }
