@@ -15,7 +15,8 @@ import (
 var listCommand = &Command{
 	Name:    "list",
 	Args:    "URL",
-	Summary: "List the methods of the XML-RPC server at URL, with their signatures and help\n(system.listMethods, system.methodSignature, system.methodHelp).",
+	Summary: "List the methods of the server at URL with their signatures and help.\n" +
+		"It asks system.listMethods, system.methodSignature and system.methodHelp.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		var conn connFlags
 		conn.register(fs)

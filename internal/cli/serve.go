@@ -19,11 +19,10 @@ import (
 var serveCommand = &Command{
 	Name: "serve",
 	Args: "",
-	Summary: "Serve the demo services over XML-RPC (HTTPS with -tls-cert) on / and /RPC2 until\n" +
-		"interrupted: pow, add, div (also as math.*), echo, time.now, validator1.*, counter.*, with\n" +
-		"introspection" +
-		" (system.listMethods, system.methodHelp, system.methodSignature, ...) and system.multicall.\n" +
-		"GET / shows the methods' documentation.",
+	Summary: "Serve the demo services on / and /RPC2 until interrupted.\n" +
+		"The services: pow, add, div (also as math.*), echo, time.now, validator1.*, counter.*, with\n" +
+		"introspection (system.listMethods, system.methodHelp, system.methodSignature, ...) and\n" +
+		"system.multicall, over HTTP (HTTPS with -tls-cert). GET / shows the methods' documentation.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		addr := fs.String("addr", "127.0.0.1:8000", "TCP address to listen on")
 		maxInFlight := fs.Int("max-in-flight", 0, "answer 503 beyond this many calls at once (0: no cap)")
