@@ -13,8 +13,8 @@ import (
 )
 
 var listCommand = &Command{
-	Name:    "list",
-	Args:    "URL",
+	Name: "list",
+	Args: "URL",
 	Summary: "List the methods of the server at URL with their signatures and help.\n" +
 		"It asks system.listMethods, system.methodSignature and system.methodHelp.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
