@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -651,5 +653,43 @@ func TestStructuredLogs(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %s:\n%s", want, out)
 		}
+	}
+}
+
+// TestServeUnixSocket serves on a unix socket, as supervisord-style deployments do.
+func TestServeUnixSocket(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "harp.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("unix sockets unavailable: %v", err)
+	}
+	cfg := server.DefaultConfig()
+	cfg.Logger = discardLogger()
+	s, err := server.New(testRegistry(t, nil), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}
+	defer tr.CloseIdleConnections()
+	body, _ := xmlrpc.MarshalCall("add", 20, 22)
+	resp, err := (&http.Client{Transport: tr}).Post("http://unix/RPC2", "text/xml", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var sum int
+	if err := xmlrpc.UnmarshalResponse(b, &sum); err != nil || sum != 42 {
+		t.Fatalf("add over a unix socket = %d, %v", sum, err)
+	}
+	stop()
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 }
