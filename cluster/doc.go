@@ -1,0 +1,50 @@
+// Package cluster calls methods on a set of equivalent servers: it balances calls across them,
+// keeps each one's health, and fails over when one fails, without knowing the wire format.
+//
+// A Cluster drives one Caller per endpoint, made by a Factory; *client.Client satisfies Caller,
+// so an XML-RPC cluster is
+//
+//	c, err := cluster.New(
+//		[]cluster.Endpoint{{URL: "http://10.0.0.1:8000/RPC2"}, {URL: "http://10.0.0.2:8000/RPC2"}},
+//		func(ep cluster.Endpoint) (cluster.Caller, error) { return client.New(ep.URL) },
+//		nil)
+//	...
+//	err = c.Call(ctx, "add", &sum, 2, 3)
+//
+// # Errors
+//
+// The cluster reads each attempt's error structurally (see Classify): a value with a FaultCode
+// method is an application answer (healthy, returned as is, never retried); NotSent() true is a
+// failure that never reached a server (always safe to retry); Timeout() true is a timeout;
+// StatusCode() 5xx an HTTP failure. Calls are made at most once unless told otherwise: only
+// NotSent failures are retried, unless the method is declared Idempotent in Config.Methods.
+//
+// # Policies
+//
+// Endpoints are chosen by a Policy registered by name: round_robin, weighted_round_robin
+// (nginx's smooth algorithm), random (weighted), least_active, p2c_ewma (power of two choices on
+// latency EWMA × (in flight + 1)), consistent_hash (a ring with bounded load) and first_available
+// (master/slave). Pickers read an immutable snapshot of the routable endpoints, rebuilt only when
+// health or membership changes, and atomic counters: no lock per call. Backup endpoints are used
+// only while no primary is routable.
+//
+// # Health
+//
+// Active checks (Config.Health, HAProxy's inter/fastinter/downinter and rise/fall) take an
+// endpoint down and bring it back up. Passive outlier detection (Config.Outlier, Envoy's) ejects
+// an endpoint after consecutive failures or a high failure rate, for a time that grows with
+// repeated ejections, never ejecting more than a share of the endpoints. A circuit breaker
+// (Config.Breaker) per endpoint opens after consecutive failures and lets probes through when
+// half-open. An endpoint that comes back ramps up its weight over Config.SlowStart.
+//
+// # Modes
+//
+// Config.Mode and Config.Methods choose per method: failover (retry another endpoint, bounded,
+// with jittered exponential backoff and a retry budget), failfast, forking (hedged copies, the
+// first answer wins) or broadcast (every endpoint).
+//
+// # Observability
+//
+// Stats returns per-endpoint state, counters, latency EWMA and quantiles, ejections,
+// availability, MTBF and MTTR; Subscribe streams every state change with its time and reason.
+package cluster
