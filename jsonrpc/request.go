@@ -1,0 +1,284 @@
+package jsonrpc
+
+import (
+	"errors"
+	"reflect"
+	"strconv"
+)
+
+// span is the extent [start, end) of a value in a document.
+type span struct{ start, end int }
+
+// Request is one JSON-RPC request (or notification) decoded from a body. It implements the
+// rpc.Params interface: positional params are its parameters; named params (an object) are ONE
+// parameter, which binds to a struct (by field name or json tag) or a map.
+//
+// A Request refers to the body it was decoded from, which must not be modified while the request
+// is in use.
+type Request struct {
+	// Version is the protocol version the request was sent in; answer in the same. An invalid
+	// entry (Err set) is always Version2.
+	Version Version
+	// Method is the method name.
+	Method string
+	// ID is the request id, echoed in the response; absent for a 2.0 notification.
+	ID ID
+	// Err is set when the entry is well-formed JSON but not a valid request (a missing method,
+	// params that are neither array nor object, "jsonrpc" other than "2.0"...). Such an entry is
+	// not run but answered with Err, under its id when that could be read and null otherwise, even
+	// when it has no id.
+	Err *Error
+
+	data            []byte
+	params          span // zero when absent
+	named           bool
+	elems           []span // positional params
+	disallowUnknown bool
+}
+
+// IsNotification reports whether the request is a notification, which is run but never answered:
+// a 2.0 request without id, or a 1.0 request whose id is null. An invalid entry (Err set) is never
+// a notification.
+func (r *Request) IsNotification() bool {
+	if r.Err != nil {
+		return false
+	}
+	if r.Version == Version1 {
+		return r.ID.IsAbsent() || r.ID.IsNull()
+	}
+	return r.ID.IsAbsent()
+}
+
+// Named reports whether the params are an object (by name) rather than an array.
+func (r *Request) Named() bool { return r.named }
+
+// RawParams returns the JSON text of the params, or nil when there are none.
+func (r *Request) RawParams() []byte {
+	if r.params.end == 0 {
+		return nil
+	}
+	return r.data[r.params.start:r.params.end]
+}
+
+// NumParams returns the number of parameters: the length of positional params, 1 for named params
+// and 0 for none.
+func (r *Request) NumParams() int {
+	if r.named {
+		return 1
+	}
+	return len(r.elems)
+}
+
+// DecodeParam decodes parameter i into v, a non-nil pointer. Errors are an *UnmarshalTypeError
+// or *UnknownFieldError whose Path locates the value, as in "params[0].rows[3].id" ("params.id" for
+// named params).
+func (r *Request) DecodeParam(i int, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &InvalidUnmarshalError{Type: reflect.TypeOf(v)}
+	}
+	var (
+		sp  span
+		seg string
+	)
+	switch {
+	case r.named && i == 0:
+		sp, seg = r.params, "params"
+	case !r.named && i >= 0 && i < len(r.elems):
+		sp, seg = r.elems[i], "params["+strconv.Itoa(i)+"]"
+	default:
+		return errors.New("jsonrpc: parameter index " + strconv.Itoa(i) + " out of range")
+	}
+	d := decoder{data: r.data[:sp.end], pos: sp.start, disallowUnknown: r.disallowUnknown}
+	if err := decoderFor(rv.Type().Elem())(&d, rv.Elem()); err != nil {
+		return prefixPath(err, seg)
+	}
+	return nil
+}
+
+// Params returns the parameters as natural Go values (see the package documentation): one value
+// per positional parameter, or the one map[string]any of named params.
+func (r *Request) Params() ([]any, error) {
+	out := make([]any, r.NumParams())
+	for i := range out {
+		if err := r.DecodeParam(i, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DecodeRequests decodes a request body with the default options; see DecodeOptions.DecodeRequests.
+func DecodeRequests(data []byte) (reqs []Request, batch bool, err error) {
+	return DecodeOptions{}.DecodeRequests(data)
+}
+
+// DecodeRequests decodes a request body: one request object, or a batch (an array of them).
+// The whole body is validated first. It returns an error, to be answered as one error object with
+// a null id (see ErrorCode), when the body is not well-formed JSON (CodeParseError), breaks a limit
+// (CodeParseError; a batch over MaxBatch is CodeInvalidRequest) or is an empty batch
+// (CodeInvalidRequest). Otherwise every entry is returned, batch telling whether the body was an
+// array; entries that are not valid requests have Err set.
+func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, err error) {
+	if err := o.checkSize(data); err != nil {
+		return nil, false, err
+	}
+	p := requestParser{
+		s:    scanner{data: data, maxDepth: o.maxDepth()},
+		opts: &o,
+	}
+	if p.s.peek() == '[' {
+		err = p.batch()
+		batch = true
+	} else {
+		p.reqs = make([]Request, 0, 1)
+		err = p.entry()
+	}
+	if err == nil {
+		err = p.s.end()
+	}
+	if err != nil {
+		return nil, batch, err
+	}
+	// Slice the params of every entry out of the one backing array.
+	for i := range p.reqs {
+		r := &p.reqs[i]
+		r.elems = p.elems[r.elems[0].start:r.elems[0].end:r.elems[0].end]
+	}
+	return p.reqs, batch, nil
+}
+
+type requestParser struct {
+	s     scanner
+	opts  *DecodeOptions
+	reqs  []Request
+	elems []span // positional params of all entries
+}
+
+func (p *requestParser) batch() error {
+	maxBatch := p.opts.MaxBatch
+	if maxBatch <= 0 {
+		maxBatch = DefaultMaxBatch
+	}
+	err := p.s.array(func(i int) error {
+		if i >= maxBatch {
+			return &LimitError{What: "batch", Limit: int64(maxBatch), Offset: int64(p.s.pos), err: ErrBatchTooLarge}
+		}
+		return p.entry()
+	})
+	if err == nil && len(p.reqs) == 0 {
+		return &RequestError{Msg: "empty batch", err: ErrEmptyBatch}
+	}
+	return err
+}
+
+// entry parses one request at p.s.pos and appends it to p.reqs.
+func (p *requestParser) entry() error {
+	first := len(p.elems)
+	p.reqs = append(p.reqs, Request{data: p.s.data, disallowUnknown: p.opts.DisallowUnknownFields})
+	r := &p.reqs[len(p.reqs)-1]
+	defer func() {
+		// Until DecodeRequests slices them, elems[0] holds the range of this entry's params in p.elems.
+		r.elems = []span{{first, len(p.elems)}}
+	}()
+	if p.s.peek() != '{' {
+		if err := p.s.value(); err != nil {
+			return err
+		}
+		r.Err = &Error{Code: CodeInvalidRequest, Message: "invalid request: not an object"}
+		return nil
+	}
+	var (
+		version   = Version1
+		sawMethod bool
+		problem   string
+		paramsBad bool
+		paramsNul bool
+	)
+	err := p.s.object(func(name []byte) error {
+		s := &p.s
+		start := s.pos
+		switch string(name) {
+		case "jsonrpc":
+			version = Version2
+			if err := s.value(); err != nil {
+				return err
+			}
+			if string(s.data[start:s.pos]) != `"2.0"` && problem == "" {
+				problem = `"jsonrpc" must be "2.0"`
+			}
+			return nil
+		case "method":
+			sawMethod = true
+			if s.data[start] != '"' {
+				if problem == "" {
+					problem = `"method" must be a string`
+				}
+				return s.value()
+			}
+			name, err := s.name()
+			if err != nil {
+				return err
+			}
+			r.Method = string(name)
+			return nil
+		case "params":
+			switch s.data[start] {
+			case '[':
+				err := s.array(func(int) error {
+					at := s.pos
+					if err := s.value(); err != nil {
+						return err
+					}
+					p.elems = append(p.elems, span{at, s.pos})
+					return nil
+				})
+				r.params = span{start, s.pos}
+				return err
+			case '{':
+				r.named = true
+				err := s.value()
+				r.params = span{start, s.pos}
+				return err
+			case 'n':
+				paramsNul = true
+			default:
+				paramsBad = true
+			}
+			return s.value()
+		case "id":
+			if err := s.value(); err != nil {
+				return err
+			}
+			switch s.data[start] {
+			case '"', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+				r.ID = ID{raw: s.data[start:s.pos]}
+			default:
+				if problem == "" {
+					problem = `"id" must be a string, a number or null`
+				}
+			}
+			return nil
+		}
+		return s.value()
+	})
+	if err != nil {
+		return err
+	}
+	r.Version = version
+	switch {
+	case problem != "":
+	case !sawMethod:
+		problem = `missing "method"`
+	case r.Method == "":
+		problem = `empty "method"`
+	case paramsBad || (paramsNul && version == Version2):
+		problem = `"params" must be an array or an object`
+	}
+	if problem != "" {
+		// Which version an invalid entry meant cannot be known: answer as JSON-RPC 2.0 says.
+		r.Version = Version2
+		r.Err = &Error{Code: CodeInvalidRequest, Message: "invalid request: " + problem}
+	}
+	return nil
+}
