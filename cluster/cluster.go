@@ -26,6 +26,8 @@ type Cluster struct {
 	policy   Policy
 	rnd      Rand
 	now      func() time.Time
+	// background is false in tests that drive time themselves
+	background bool
 
 	snap   atomic.Pointer[snapshot]
 	closed atomic.Bool
@@ -67,6 +69,19 @@ func New(endpoints []Endpoint, factory Factory, cfg *Config) (*Cluster, error) {
 // changes apply without disturbing calls in flight: a removed endpoint's Caller is closed once its
 // last call ends.
 func NewWithResolver(ctx context.Context, r Resolver, factory Factory, cfg *Config) (*Cluster, error) {
+	return newCluster(ctx, r, factory, cfg, internals{now: time.Now, rnd: defaultRand{}, background: true})
+}
+
+// internals are the parts tests replace: the clock, the random source, and whether background
+// goroutines (maintenance, health checks, resolving) run; without them tests drive tick,
+// healthResult and resolveOnce themselves.
+type internals struct {
+	now        func() time.Time
+	rnd        Rand
+	background bool
+}
+
+func newCluster(ctx context.Context, r Resolver, factory Factory, cfg *Config, in internals) (*Cluster, error) {
 	if factory == nil {
 		return nil, ErrNilFactory
 	}
@@ -82,8 +97,9 @@ func NewWithResolver(ctx context.Context, r Resolver, factory Factory, cfg *Conf
 		factory:    factory,
 		resolver:   r,
 		policy:     p,
-		rnd:        defaultRand{},
-		now:        time.Now,
+		rnd:        in.rnd,
+		now:        in.now,
+		background: in.background,
 		byURL:      map[string]*EndpointState{},
 		subs:       map[*subscriber]struct{}{},
 		resolveNow: make(chan struct{}, 1),
@@ -99,6 +115,9 @@ func NewWithResolver(ctx context.Context, r Resolver, factory Factory, cfg *Conf
 	if err := c.SetEndpoints(eps); err != nil {
 		c.Close()
 		return nil, err
+	}
+	if !c.background {
+		return c, nil
 	}
 	c.wg.Add(1)
 	go c.maintain()
@@ -162,7 +181,7 @@ func (c *Cluster) newMember(ep Endpoint, caller Caller, now time.Time) *Endpoint
 		// joining a running cluster: warm up (the first endpoints start at full weight)
 		m.h.startSlow(now)
 	}
-	if c.cfg.Health.Interval > 0 {
+	if c.cfg.Health.Interval > 0 && c.background {
 		ctx, cancel := context.WithCancel(c.ctx)
 		m.stop = cancel
 		c.wg.Add(1)
