@@ -94,8 +94,7 @@ type RetryConfig struct {
 	// tokens, every retry takes one. 0.2 lets retries reach 20% of calls.
 	BudgetRatio float64
 	// BudgetReserve is the number of retries allowed before any call deposited: the budget starts
-	// with it and never holds more than BudgetReserve plus BudgetRatio per call... capped at
-	// BudgetMax.
+	// with it, so retries never exceed BudgetReserve + BudgetRatio × calls.
 	BudgetReserve int
 	// BudgetMax caps the tokens the budget can save up, so a long quiet spell cannot fund a storm.
 	BudgetMax int
@@ -112,9 +111,9 @@ type HedgeConfig struct {
 
 // HealthConfig tunes active health checks (HAProxy's inter, fastinter, downinter, rise, fall).
 type HealthConfig struct {
-	// Check runs one check against an endpoint through its Caller: nil error is healthy, and so
-	// is a fault (the endpoint answered). Nil uses DefaultCheck.
-	Check func(ctx context.Context, c Caller) error
+	// Check runs one check against an endpoint, through its Caller or otherwise (see HTTPCheck):
+	// nil error is healthy, and so is a fault (the endpoint answered). Nil uses DefaultCheck.
+	Check func(ctx context.Context, ep Endpoint, c Caller) error
 	// Interval is the time between checks while the state is settled and up; 0 disables active
 	// checks.
 	Interval time.Duration
