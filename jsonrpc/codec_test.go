@@ -45,7 +45,7 @@ func TestIntegersExact(t *testing.T) {
 			t.Errorf("%s: got %d, %v; want %d", tt.in, n, err, tt.want)
 		}
 	}
-	for _, in := range []string{`9223372036854775808`, `3.5`, `1e20`, `"12x"`, `"1.0"`, `true`, `[]`} {
+	for _, in := range []string{`9223372036854775808`, `"9223372036854775808"`, `3.5`, `1e20`, `"12"`, `"12x"`, `"1.0"`, `true`, `[]`} {
 		err := jsonrpc.Unmarshal([]byte(in), &n)
 		var te *jsonrpc.UnmarshalTypeError
 		if !errors.As(err, &te) {
@@ -116,6 +116,10 @@ func TestLargeIntsAsStrings(t *testing.T) {
 	if err := jsonrpc.Unmarshal([]byte(`[9007199254740991,"9007199254740992","-9007199254740992"]`), &back); err != nil ||
 		!reflect.DeepEqual(back, []int64{1<<53 - 1, 1 << 53, -(1 << 53)}) {
 		t.Errorf("read back %v, %v", back, err)
+	}
+	var b big.Int
+	if err := jsonrpc.Unmarshal([]byte(`"1180591620717411303424"`), &b); err != nil || b.String() != "1180591620717411303424" {
+		t.Errorf("big.Int from a string: %v, %v", &b, err)
 	}
 }
 

@@ -173,6 +173,17 @@ func (d *decoder) mismatch(t reflect.Type, msg string) error {
 	return &UnmarshalTypeError{Value: d.kindName(), Type: t, Offset: int64(d.pos), Msg: msg}
 }
 
+// nextElem returns the offset of the array element after the one d has just moved past, or of the
+// closing bracket.
+func (d *decoder) nextElem() int {
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == ',' {
+		d.pos++
+		d.ws()
+	}
+	return d.pos
+}
+
 // skip moves past the value at d.pos.
 func (d *decoder) skip() {
 	switch d.data[d.pos] {

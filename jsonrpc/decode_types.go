@@ -141,9 +141,9 @@ func boolDecoder(d *decoder, v reflect.Value) error {
 	return d.other(v)
 }
 
-// intLiteral returns the integer text of a number, or of a string holding an integer (the form
-// EncodeOptions.LargeIntsAsStrings writes), and moves past it; ok is false for other values, which
-// it leaves in place.
+// intLiteral returns the integer text of a number, or of a string holding an integer beyond
+// ±(2^53-1) (the form EncodeOptions.LargeIntsAsStrings writes; smaller integers in strings are type
+// errors, as in XML-RPC), and moves past it; ok is false for other values, which it leaves in place.
 func (d *decoder) intLiteral() (lit []byte, quoted, ok bool) {
 	if lit, ok := d.number(); ok {
 		return lit, false, true
@@ -151,15 +151,34 @@ func (d *decoder) intLiteral() (lit []byte, quoted, ok bool) {
 	if d.data[d.pos] == '"' {
 		start := d.pos
 		s := d.stringValue()
-		if _, ok := parseInt(s); ok {
+		if n, ok := parseInt(s); ok && (n > maxSafeInt || n < -maxSafeInt) {
 			return s, true, true
 		}
-		if _, ok := parseUint(s); ok {
+		if u, ok := parseUint(s); ok && u > maxSafeInt {
 			return s, true, true
+		}
+		if len(s) > 20 && isIntText(s) {
+			return s, true, true // beyond 64 bits: a range error, or a *big.Int
 		}
 		d.pos = start
 	}
 	return nil, false, false
+}
+
+// isIntText reports whether s is an optional minus sign and decimal digits.
+func isIntText(s []byte) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > maxNumberLen {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) rangeError(at int, lit []byte, t reflect.Type) error {

@@ -37,8 +37,9 @@
 //	other numbers      float64
 //
 // Integers are always read exactly, never through float64. A number with a fraction or exponent
-// is read into a Go integer only when it denotes an integer a float64 holds exactly (3.0, 1e3); a
-// string holding an integer ("9007199254740993") is read into Go integers and *big.Int too.
+// is read into a Go integer only when it denotes an integer a float64 holds exactly (3.0, 1e3). A
+// string holding an integer beyond ±(2^53-1) ("9007199254740993", as LargeIntsAsStrings writes it)
+// is read into Go integers and *big.Int too; a string holding a smaller integer is a type error.
 //
 // Values JSON cannot carry natively are mapped so that a value sent over XML-RPC and read back
 // over JSON-RPC from the same Go method means the same thing:

@@ -32,9 +32,14 @@ type Request struct {
 	data            []byte
 	params          span // zero when absent
 	named           bool
-	elems           []span // positional params
+	n               int // number of positional params
 	disallowUnknown bool
+	// The cursor: where positional param cur starts. Params are located by walking the array from
+	// the cursor rather than from a table, so a request costs no memory per param.
+	cur, curPos int
 }
+
+// A Request is not safe for concurrent use.
 
 // IsNotification reports whether the request is a notification, which is run but never answered:
 // a 2.0 request without id, or a 1.0 request whose id is null. An invalid entry (Err set) is never
@@ -66,7 +71,7 @@ func (r *Request) NumParams() int {
 	if r.named {
 		return 1
 	}
-	return len(r.elems)
+	return r.n
 }
 
 // DecodeParam decodes parameter i into v, a non-nil pointer. Errors are an *UnmarshalTypeError
@@ -84,8 +89,8 @@ func (r *Request) DecodeParam(i int, v any) error {
 	switch {
 	case r.named && i == 0:
 		sp, seg = r.params, "params"
-	case !r.named && i >= 0 && i < len(r.elems):
-		sp, seg = r.elems[i], "params["+strconv.Itoa(i)+"]"
+	case !r.named && i >= 0 && i < r.n:
+		sp, seg = span{r.seek(i), r.params.end}, "params["+strconv.Itoa(i)+"]"
 	default:
 		return errors.New("jsonrpc: parameter index " + strconv.Itoa(i) + " out of range")
 	}
@@ -93,7 +98,27 @@ func (r *Request) DecodeParam(i int, v any) error {
 	if err := decoderFor(rv.Type().Elem())(&d, rv.Elem()); err != nil {
 		return prefixPath(err, seg)
 	}
+	if !r.named && i+1 < r.n { // the next param starts after this one's comma
+		r.cur, r.curPos = i+1, d.nextElem()
+	}
 	return nil
+}
+
+// seek returns the offset of positional param i, walking from the cursor (or from the start of
+// the array when i is before it), and leaves the cursor there.
+func (r *Request) seek(i int) int {
+	if i < r.cur || r.curPos == 0 {
+		d := decoder{data: r.data[:r.params.end], pos: r.params.start + 1}
+		d.ws()
+		r.cur, r.curPos = 0, d.pos
+	}
+	d := decoder{data: r.data[:r.params.end], pos: r.curPos}
+	for r.cur < i {
+		d.skip()
+		r.cur, r.curPos = r.cur+1, d.nextElem()
+		d.pos = r.curPos
+	}
+	return r.curPos
 }
 
 // Params returns the parameters as natural Go values (see the package documentation): one value
@@ -140,19 +165,13 @@ func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, 
 	if err != nil {
 		return nil, batch, err
 	}
-	// Slice the params of every entry out of the one backing array.
-	for i := range p.reqs {
-		r := &p.reqs[i]
-		r.elems = p.elems[r.elems[0].start:r.elems[0].end:r.elems[0].end]
-	}
 	return p.reqs, batch, nil
 }
 
 type requestParser struct {
-	s     scanner
-	opts  *DecodeOptions
-	reqs  []Request
-	elems []span // positional params of all entries
+	s    scanner
+	opts *DecodeOptions
+	reqs []Request
 }
 
 func (p *requestParser) batch() error {
@@ -174,13 +193,8 @@ func (p *requestParser) batch() error {
 
 // entry parses one request at p.s.pos and appends it to p.reqs.
 func (p *requestParser) entry() error {
-	first := len(p.elems)
 	p.reqs = append(p.reqs, Request{data: p.s.data, disallowUnknown: p.opts.DisallowUnknownFields})
 	r := &p.reqs[len(p.reqs)-1]
-	defer func() {
-		// Until DecodeRequests slices them, elems[0] holds the range of this entry's params in p.elems.
-		r.elems = []span{{first, len(p.elems)}}
-	}()
 	if p.s.peek() != '{' {
 		if err := p.s.value(); err != nil {
 			return err
@@ -225,13 +239,10 @@ func (p *requestParser) entry() error {
 		case "params":
 			switch s.data[start] {
 			case '[':
+				r.n = 0
 				err := s.array(func(int) error {
-					at := s.pos
-					if err := s.value(); err != nil {
-						return err
-					}
-					p.elems = append(p.elems, span{at, s.pos})
-					return nil
+					r.n++
+					return s.value()
 				})
 				r.params = span{start, s.pos}
 				return err

@@ -199,15 +199,16 @@ func (o DecodeOptions) errorObject(data []byte, sp span, v Version) (*Error, err
 		return nil, invalidRequest(`"error" must be an object`)
 	}
 	var wire struct {
-		Code    *int    `json:"code"`
+		Code    any     `json:"code"`
 		Message *string `json:"message"`
 		Data    any     `json:"data"`
 	}
 	if err := decoderFor(reflect.TypeOf(&wire).Elem())(&d, reflect.ValueOf(&wire).Elem()); err != nil {
 		return nil, invalidRequest(`malformed "error": ` + err.Error())
 	}
-	if wire.Code == nil || wire.Message == nil {
+	code, ok := wire.Code.(int) // the natural type of an integer in 32 bits
+	if !ok || wire.Message == nil {
 		return nil, invalidRequest(`"error" needs an integer "code" and a string "message"`)
 	}
-	return &Error{Code: *wire.Code, Message: *wire.Message, Data: wire.Data}, nil
+	return &Error{Code: code, Message: *wire.Message, Data: wire.Data}, nil
 }
