@@ -28,8 +28,32 @@ var (
 	errBodyReadFail = &bodyError{http.StatusBadRequest, "cannot read request body"}
 )
 
-// buffer pools hold request and response bodies; buffers grown past maxPooled are dropped.
+// reqState is what serving one call needs, pooled as one: the request and response buffers and
+// the body reader. Buffers grown past maxPooled are dropped rather than pooled.
+type reqState struct {
+	in, out []byte
+	dr      deadlineReader
+}
+
 const maxPooled = 1 << 20
+
+var statePool = sync.Pool{New: func() any {
+	return &reqState{in: make([]byte, 0, 4096), out: make([]byte, 0, 4096)}
+}}
+
+func getState() *reqState { return statePool.Get().(*reqState) }
+
+func putState(st *reqState) {
+	if cap(st.in) > maxPooled {
+		st.in = make([]byte, 0, 4096)
+	}
+	if cap(st.out) > maxPooled {
+		st.out = make([]byte, 0, 4096)
+	}
+	st.in, st.out = st.in[:0], st.out[:0]
+	st.dr = deadlineReader{}
+	statePool.Put(st)
+}
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -48,8 +72,8 @@ var gzipReaders sync.Pool // *gzip.Reader
 // deadlineReader reads a request body under a read deadline of at most stall from the last renewal,
 // never past end, renewed once half of stall has passed: so a client that stops sending fails the
 // read after between stall/2 and stall instead of holding the handler, and a small body costs one
-// deadline change (net/http clears it when the body ends). They are pooled: one per request would be an
-// allocation on the hot path.
+// deadline change (net/http clears it when the body ends). It lives in the pooled reqState: one
+// per request would be an allocation on the hot path.
 type deadlineReader struct {
 	r     io.Reader
 	rc    http.ResponseController
@@ -59,8 +83,6 @@ type deadlineReader struct {
 	ok    bool      // deadlines are supported by the connection
 	eof   bool      // the body was read to its end
 }
-
-var deadlineReaders = sync.Pool{New: func() any { return new(deadlineReader) }}
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	if d.ok {
@@ -84,14 +106,19 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readBody reads the request body into buf (returned grown as needed), decompressing gzip, within
-// the size limit and deadlines. Errors are *bodyError.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, error) {
+// readBody reads the request body into st.in (grown as needed), decompressing gzip, within the
+// size limit and deadlines, and returns it. Errors are *bodyError.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, st *reqState) ([]byte, error) {
+	body, err := s.readBodyInto(w, r, st.in, &st.dr)
+	st.in = body[:0]
+	return body, err
+}
+
+func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte, dr *deadlineReader) ([]byte, error) {
 	max := s.cfg.MaxBodySize
 	if r.ContentLength > max {
 		return buf, errTooLarge
 	}
-	dr := deadlineReaders.Get().(*deadlineReader)
 	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
 		ok: r.Body != http.NoBody}
 	if dr.ok {
@@ -104,8 +131,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([
 			// the body's end; when the body was not read to its end, clear it here.
 			_ = dr.rc.SetReadDeadline(time.Time{})
 		}
-		*dr = deadlineReader{}
-		deadlineReaders.Put(dr)
+		dr.r = nil
 	}()
 	var src io.Reader = dr
 	switch enc := r.Header["Content-Encoding"]; {

@@ -169,16 +169,14 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
 	if debug {
 		start = time.Now()
 	}
-	in, out := getBuf(), getBuf()
+	st := getState()
 	abandoned := false
 	defer func() {
-		if !abandoned { // an abandoned handler may still use them: leave them to the GC
-			putBuf(in)
-			putBuf(out)
+		if !abandoned { // an abandoned handler may still use the buffers: leave them to the GC
+			putState(st)
 		}
 	}()
-	body, err := s.readBody(w, r, *in)
-	*in = body[:0]
+	body, err := s.readBody(w, r, st)
 	if err != nil {
 		be := err.(*bodyError)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: request refused", slog.String("remote", r.RemoteAddr),
@@ -190,10 +188,10 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := pickProtocol(s.protos, r.Header, body)
-	resp, info, ok := s.run(r.Context(), p, body, *out)
+	resp, info, ok := s.run(r.Context(), p, body, st.out)
 	abandoned = !ok
 	if ok {
-		*out = resp[:0]
+		st.out = resp[:0]
 	}
 	if debug {
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "server: call", slog.String("protocol", p.name()),
