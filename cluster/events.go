@@ -68,7 +68,7 @@ type EndpointStats struct {
 	Faults      int64 // attempts answered with a fault (healthy answers)
 	InFlight    int64
 	LatencyEWMA time.Duration
-	P50         time.Duration // latency quantiles since it joined, within 19%
+	P50         time.Duration // latency quantiles since it joined, at most 25% high
 	P90         time.Duration
 	P99         time.Duration
 	Ejections   int64 // outlier ejections since it joined
