@@ -26,7 +26,9 @@ func TestAppendRequests(t *testing.T) {
 				Password string `json:"password"`
 			}{"Admin", "zabbix"})
 		}, `{"jsonrpc":"2.0","method":"user.login","params":{"user":"Admin","password":"zabbix"},"id":null}`},
-		{func() ([]byte, error) { return o.AppendRequestV1(nil, jsonrpc.IntID(0), "Arith.Multiply", map[string]int{"A": 7, "B": 8}) },
+		{func() ([]byte, error) {
+			return o.AppendRequestV1(nil, jsonrpc.IntID(0), "Arith.Multiply", map[string]int{"A": 7, "B": 8})
+		},
 			`{"method":"Arith.Multiply","params":[{"A":7,"B":8}],"id":0}`},
 		{func() ([]byte, error) { return o.AppendRequestV1(nil, jsonrpc.ID{}, "log") },
 			`{"method":"log","params":[],"id":null}`},
@@ -43,10 +45,12 @@ func TestAppendRequests(t *testing.T) {
 		}
 	}
 	for name, f := range map[string]func() ([]byte, error){
-		"named nil":          func() ([]byte, error) { return o.AppendNamedRequest(nil, jsonrpc.IntID(1), "m", nil) },
-		"named array":        func() ([]byte, error) { return o.AppendNamedRequest(nil, jsonrpc.IntID(1), "m", []int{1}) },
-		"empty batch":        func() ([]byte, error) { return o.AppendBatch(nil, nil) },
-		"both kinds":         func() ([]byte, error) { return o.AppendBatch(nil, []jsonrpc.Call{{Method: "m", Params: []any{1}, Named: struct{}{}}}) },
+		"named nil":   func() ([]byte, error) { return o.AppendNamedRequest(nil, jsonrpc.IntID(1), "m", nil) },
+		"named array": func() ([]byte, error) { return o.AppendNamedRequest(nil, jsonrpc.IntID(1), "m", []int{1}) },
+		"empty batch": func() ([]byte, error) { return o.AppendBatch(nil, nil) },
+		"both kinds": func() ([]byte, error) {
+			return o.AppendBatch(nil, []jsonrpc.Call{{Method: "m", Params: []any{1}, Named: struct{}{}}})
+		},
 		"unencodable param":  func() ([]byte, error) { return o.AppendRequest(nil, jsonrpc.IntID(1), "m", make(chan int)) },
 		"invalid UTF-8 name": func() ([]byte, error) { return o.AppendRequest(nil, jsonrpc.IntID(1), "m\xff") },
 	} {
@@ -68,11 +72,11 @@ func TestDecodeResponses(t *testing.T) {
 		t.Errorf("discarded result: %v", err)
 	}
 	for body, want := range map[string]*jsonrpc.Error{
-		`{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":"1"}`:           {Code: -32601, Message: "Method not found"},
+		`{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":"1"}`:            {Code: -32601, Message: "Method not found"},
 		`{"jsonrpc":"2.0","error":{"code":7,"message":"x","data":{"rows":[1,"a"]}},"id":null}`:       {Code: 7, Message: "x", Data: map[string]any{"rows": []any{1, "a"}}},
-		`{"id":1,"result":null,"error":"division by zero"}`:                                           {Message: "division by zero"},
-		`{"id":1,"result":null,"error":{"code":3,"message":"jsonrpclib style"}}`:                      {Code: 3, Message: "jsonrpclib style"},
-		`{"id":1,"result":null,"error":[1]}`:                                                          {Message: "error", Data: []any{1}},
+		`{"id":1,"result":null,"error":"division by zero"}`:                                          {Message: "division by zero"},
+		`{"id":1,"result":null,"error":{"code":3,"message":"jsonrpclib style"}}`:                     {Code: 3, Message: "jsonrpclib style"},
+		`{"id":1,"result":null,"error":[1]}`:                                                         {Message: "error", Data: []any{1}},
 		`{"jsonrpc":"2.0","error":{"code":1,"message":"","data":null},"id":1,"extension":"ignored"}`: {Code: 1},
 	} {
 		err := jsonrpc.UnmarshalResponse([]byte(body), &n)

@@ -40,6 +40,7 @@ func registryCodec(t *testing.T) func(body string) string {
 	}, "Logs in.")
 	reg.MustRegister("tally", func(m map[string]int) int { return len(m) }, "Counts.")
 	reg.MustRegister("when", func(t time.Time, b []byte) string { return t.UTC().Format(time.Kitchen) + string(b) }, "Formats.")
+	reg.MustRegister("echo", func(v any) any { return v }, "Echoes.")
 	reg.MustRegister("fail", func() error { return &jsonrpc.Error{Code: 42, Message: "nope", Data: []int{1}} }, "Fails.")
 	proto := rpc.Protocol{Name: "jsonrpc", TypeName: jsonrpc.TypeName, Convert: jsonrpc.Convert}
 	c := jsonrpc.Codec{ErrorCode: reg.Config().ErrorCode}

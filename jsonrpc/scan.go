@@ -113,7 +113,7 @@ func (s *scanner) enter() error {
 }
 
 // array validates an array at s.pos; elem, when not nil, is called for each element with s.pos at
-// its start (after white space) and must move past it.
+// its start (after white space, never at the end of the input) and must move past it.
 func (s *scanner) array(elem func(i int) error) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -127,7 +127,9 @@ func (s *scanner) array(elem func(i int) error) error {
 	for i := 0; ; i++ {
 		var err error
 		if elem != nil {
-			s.ws()
+			if s.peek() == 0 && s.pos >= len(s.data) {
+				return s.unexpected("a value")
+			}
 			err = elem(i)
 		} else {
 			err = s.value()
@@ -149,8 +151,8 @@ func (s *scanner) array(elem func(i int) error) error {
 }
 
 // object validates an object at s.pos, refusing duplicate names; member, when not nil, is called
-// for each member with its unescaped name (valid only during the call) and s.pos after the colon,
-// and must move past the value.
+// for each member with its unescaped name (valid only during the call) and s.pos at the value
+// (never at the end of the input), and must move past it.
 func (s *scanner) object(member func(name []byte) error) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -199,7 +201,9 @@ func (s *scanner) object(member func(name []byte) error) error {
 		}
 		s.pos++
 		if member != nil {
-			s.ws()
+			if s.peek() == 0 && s.pos >= len(s.data) {
+				return s.unexpected("a value")
+			}
 			err = member(name)
 		} else {
 			err = s.value()
