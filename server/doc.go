@@ -11,7 +11,8 @@
 //     -32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid params
 //     (wrong count or type, with the parameter's path), -32603 internal error (a panic, with no
 //     stack or file path; the stack is logged), a handler's own *xmlrpc.Fault code, or
-//     Config.ErrorCode (through the registry) for any other handler error.
+//     the registry's application code (rpc.Config.ErrorCode) for any other handler error.
+//     Faults travel with HTTP 200, as XML-RPC requires.
 //   - GET or HEAD: an HTML page documenting every method with its signature and help.
 //   - A body over Config.MaxBodySize (default 16 MiB), declared or streamed: 413. A gzip body whose
 //     decompressed size is over the limit: 413. A body that stalls for Config.BodyStallTimeout
