@@ -415,38 +415,68 @@ func TestRetryBudget(t *testing.T) {
 }
 
 func TestBackupsOnlyWhenEveryPrimaryIsDown(t *testing.T) {
-	cfg := testConfig("round_robin")
-	h := newHarness(t, cfg, "a", "b", "c!")
-	for range 20 {
-		if got, _ := h.call("m"); got == "c" {
-			t.Fatal("backup used while primaries are up")
+	for _, policy := range Policies() {
+		cfg := testConfig(policy)
+		h := newHarness(t, cfg, "a", "b", "c!", "d!")
+		for i := range 40 {
+			if got, _ := h.call("m", i); got == "c" || got == "d" {
+				t.Fatalf("%s: backup used while primaries are up", policy)
+			}
+		}
+		down := func(url string) {
+			for range cfg.Health.Fall {
+				h.c.healthResult(h.member(url), false, h.clk.now())
+			}
+		}
+		down("a")
+		for i := range 20 {
+			if got, _ := h.call("m", i); got != "b" {
+				t.Fatalf("%s: call to %q with a down", policy, got)
+			}
+		}
+		down("b")
+		for i := range 20 {
+			if got, _ := h.call("m", i); got != "c" && got != "d" {
+				t.Fatalf("%s: call to %q with every primary down", policy, got)
+			}
+		}
+		down("c")
+		for i := range 20 {
+			if got, _ := h.call("m", i); got != "d" {
+				t.Fatalf("%s: call to %q with only backup d up", policy, got)
+			}
+		}
+		if policy != "round_robin" {
+			continue
+		}
+		down("d")
+		seen := map[string]bool{}
+		for range 8 {
+			got, _ := h.call("m")
+			seen[got] = true
+		}
+		if len(seen) != 4 {
+			t.Fatalf("last resort with everything down used %v, want all four", seen)
 		}
 	}
-	down := func(url string) {
-		for range cfg.Health.Fall {
-			h.c.healthResult(h.member(url), false, h.clk.now())
+}
+
+func TestLatencyQuantiles(t *testing.T) {
+	var h latencyHist
+	for i := 1; i <= 100; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	q := h.quantiles(0.5, 0.9, 0.99)
+	for i, want := range []time.Duration{50 * time.Millisecond, 90 * time.Millisecond, 99 * time.Millisecond} {
+		if q[i] < want || q[i] > want*5/4 {
+			t.Fatalf("quantile %d = %v, want within [%v, %v]", i, q[i], want, want*5/4)
 		}
 	}
-	down("a")
-	for range 20 {
-		if got, _ := h.call("m"); got != "b" {
-			t.Fatalf("call to %q with a down", got)
+	for _, ns := range []int64{1, 1023, 1024, 1500, 1 << 20, 3 << 30, 1 << 62} {
+		i := histIndex(ns)
+		if ns >= histUpper(i) && i != histBuckets-1 || (i > 0 && ns < histUpper(i-1)) {
+			t.Fatalf("%d ns in bucket %d [%d, %d)", ns, i, histUpper(i-1), histUpper(i))
 		}
-	}
-	down("b")
-	for range 5 {
-		if got, _ := h.call("m"); got != "c" {
-			t.Fatalf("call to %q with every primary down", got)
-		}
-	}
-	down("c")
-	seen := map[string]bool{}
-	for range 6 {
-		got, _ := h.call("m")
-		seen[got] = true
-	}
-	if len(seen) != 3 {
-		t.Fatalf("last resort with everything down used %v, want all three", seen)
 	}
 }
 

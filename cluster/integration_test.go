@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -261,5 +263,33 @@ func TestActiveCheckAgainstRealServer(t *testing.T) {
 	waitEvent(t, ev, bs[0].URL(), func(s cluster.State) bool { return s == cluster.StateSlowStart })
 	if s := c.Stats().Endpoints[1]; s.State != cluster.StateHealthy || bs[1].Requests() == 0 {
 		t.Fatalf("quiet healthy endpoint: %+v, %d checks", s, bs[1].Requests())
+	}
+}
+
+// TestHTTPCheck: an HTTP GET health URL takes an endpoint down on 503 and back up on 200.
+func TestHTTPCheck(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	b, err := faultinject.New(mux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cfg := fastConfig()
+	cfg.Health.Check = cluster.HTTPCheck(nil, "/health")
+	c, err := cluster.New([]cluster.Endpoint{{URL: b.URL() + "/RPC2"}}, func(ep cluster.Endpoint) (cluster.Caller, error) {
+		return client.New(ep.URL)
+	}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ev, _ := c.Subscribe()
+	b.Set(faultinject.Status503)
+	waitEvent(t, ev, b.URL()+"/RPC2", func(s cluster.State) bool { return s == cluster.StateDown })
+	b.Set(faultinject.None)
+	waitEvent(t, ev, b.URL()+"/RPC2", func(s cluster.State) bool { return s.Up() })
+	if b.Executions() == 0 {
+		t.Fatal("health URL never reached")
 	}
 }
