@@ -267,10 +267,17 @@ func (c *Cluster) hedge(ctx context.Context, method string, mc MethodConfig, rep
 		if err != nil || m == nil {
 			return false
 		}
-		pi.Tried = append(pi.Tried, m)
 		if launched > 0 {
+			if !c.budget.tryRetry() { // extra copies draw on the retry budget too
+				c.budgetDenied.Add(1)
+				if probe {
+					m.probes.Add(-1)
+				}
+				return false
+			}
 			c.retries.Add(1)
 		}
+		pi.Tried = append(pi.Tried, m)
 		launched++
 		pending++
 		r := newReply(reply)

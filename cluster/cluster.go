@@ -104,6 +104,12 @@ func newCluster(ctx context.Context, r Resolver, factory Factory, cfg *Config, i
 		subs:       map[*subscriber]struct{}{},
 		resolveNow: make(chan struct{}, 1),
 	}
+	if cfg.Methods != nil { // the caller may change its map later
+		c.cfg.Methods = make(map[string]MethodConfig, len(cfg.Methods))
+		for k, v := range cfg.Methods {
+			c.cfg.Methods[k] = v
+		}
+	}
 	c.budget.init(&c.cfg.Retry)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	eps, err := r.Resolve(ctx)

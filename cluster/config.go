@@ -169,12 +169,15 @@ type BreakerConfig struct {
 // DefaultConfig returns the defaults: round_robin, failover with 3 attempts and a 20% retry
 // budget, active checks every second (250 ms while changing, 2 s while down, 500 ms timeout,
 // rise 2, fall 2), ejection after 5 consecutive failures or a 50% failure rate, a breaker after
-// 10, a 1 s attempt timeout and a 2 s slow start.
+// 10, a 750 ms attempt timeout and a 2 s slow start. The attempt timeout is what takes a server
+// that accepts calls and never answers out of rotation within a second under load (its calls
+// time out at 750 ms and five in a row eject it); raise it, or set a method's Timeout, for
+// methods that legitimately take longer.
 func DefaultConfig() *Config {
 	return &Config{
 		Policy:         "round_robin",
 		Mode:           ModeFailover,
-		AttemptTimeout: time.Second,
+		AttemptTimeout: 750 * time.Millisecond,
 		Retry: RetryConfig{
 			MaxAttempts:   3,
 			BaseBackoff:   2 * time.Millisecond,
