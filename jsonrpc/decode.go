@@ -66,9 +66,10 @@ func (o DecodeOptions) Unmarshal(data []byte, v any) error {
 	if err := validate(data, o.maxDepth()); err != nil {
 		return err
 	}
-	d := decoder{data: data, disallowUnknown: o.DisallowUnknownFields}
+	d := newDecoderState(data, 0, o.DisallowUnknownFields)
+	defer d.release()
 	d.ws()
-	return decoderFor(rv.Type().Elem())(&d, rv.Elem())
+	return decoderFor(rv.Type().Elem())(d, rv.Elem())
 }
 
 // decoder builds Go values from JSON text the scanner has already accepted, so it checks types
@@ -81,6 +82,24 @@ type decoder struct {
 }
 
 type decoderFunc func(d *decoder, v reflect.Value) error
+
+var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
+
+// newDecoderState returns a decoder from a pool, reading data from pos: decoding costs no
+// allocation of its own, and the unescaping buffer is reused.
+func newDecoderState(data []byte, pos int, disallowUnknown bool) *decoder {
+	d := decoderPool.Get().(*decoder)
+	*d = decoder{data: data, pos: pos, disallowUnknown: disallowUnknown, buf: d.buf[:0]}
+	return d
+}
+
+func (d *decoder) release() {
+	if cap(d.buf) > 64<<10 {
+		d.buf = nil // do not pin a large buffer
+	}
+	d.data = nil
+	decoderPool.Put(d)
+}
 
 var decoderCache sync.Map // reflect.Type -> decoderFunc
 

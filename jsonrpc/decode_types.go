@@ -287,10 +287,17 @@ func timeDecoder(d *decoder, v reflect.Value) error {
 		return d.other(v)
 	}
 	at := d.pos
-	s := string(d.stringValue())
-	for _, layout := range timeLayouts {
+	b := d.stringValue()
+	tp := v.Addr().Interface().(*time.Time) // decoding targets are addressable
+	var t time.Time
+	if t.UnmarshalText(b) == nil { // RFC 3339, without allocating
+		*tp = t
+		return nil
+	}
+	s := string(b)
+	for _, layout := range timeLayouts[1:] {
 		if t, err := time.Parse(layout, s); err == nil {
-			v.Set(reflect.ValueOf(t))
+			*tp = t
 			return nil
 		}
 	}

@@ -46,11 +46,26 @@ func Marshal(v any) ([]byte, error) { return EncodeOptions{}.AppendValue(nil, v)
 
 // AppendValue appends the JSON encoding of v to dst. On error, dst is returned unchanged.
 func (o EncodeOptions) AppendValue(dst []byte, v any) ([]byte, error) {
-	e := encState{buf: dst, opts: o}
+	e := newEncState(dst, o)
+	defer e.release()
 	if err := e.encode(v); err != nil {
 		return dst, err
 	}
 	return e.buf, nil
+}
+
+var encStatePool = sync.Pool{New: func() any { return new(encState) }}
+
+// newEncState returns an encoder state from a pool: encoding costs no allocation of its own.
+func newEncState(dst []byte, o EncodeOptions) *encState {
+	e := encStatePool.Get().(*encState)
+	*e = encState{buf: dst, opts: o}
+	return e
+}
+
+func (e *encState) release() {
+	*e = encState{}
+	encStatePool.Put(e)
 }
 
 type encState struct {
@@ -359,7 +374,10 @@ func newEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 	}
 	switch t {
 	case timeType:
-		return func(e *encState, v reflect.Value) error { return e.writeTime(v.Interface().(time.Time)) }
+		return func(e *encState, v reflect.Value) error {
+			t, _ := reflect.TypeAssert[time.Time](v) // no allocation, unlike v.Interface()
+			return e.writeTime(t)
+		}
 	case bigIntType:
 		return func(e *encState, v reflect.Value) error {
 			b := v.Addr().Interface().(*big.Int)

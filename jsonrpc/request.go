@@ -37,6 +37,7 @@ type Request struct {
 	// The cursor: where positional param cur starts. Params are located by walking the array from
 	// the cursor rather than from a table, so a request costs no memory per param.
 	cur, curPos int
+	dec         decoder
 }
 
 // A Request is not safe for concurrent use.
@@ -82,21 +83,22 @@ func (r *Request) DecodeParam(i int, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &InvalidUnmarshalError{Type: reflect.TypeOf(v)}
 	}
-	var (
-		sp  span
-		seg string
-	)
+	var sp span
 	switch {
 	case r.named && i == 0:
-		sp, seg = r.params, "params"
+		sp = r.params
 	case !r.named && i >= 0 && i < r.n:
-		sp, seg = span{r.seek(i), r.params.end}, "params["+strconv.Itoa(i)+"]"
+		sp = span{r.seek(i), r.params.end}
 	default:
 		return errors.New("jsonrpc: parameter index " + strconv.Itoa(i) + " out of range")
 	}
-	d := decoder{data: r.data[:sp.end], pos: sp.start, disallowUnknown: r.disallowUnknown}
-	if err := decoderFor(rv.Type().Elem())(&d, rv.Elem()); err != nil {
-		return prefixPath(err, seg)
+	d := &r.dec // in the request, so that it does not cost an allocation per param
+	*d = decoder{data: r.data[:sp.end], pos: sp.start, disallowUnknown: r.disallowUnknown, buf: d.buf}
+	if err := decoderFor(rv.Type().Elem())(d, rv.Elem()); err != nil {
+		if r.named {
+			return prefixPath(err, "params")
+		}
+		return prefixPath(err, "params["+strconv.Itoa(i)+"]")
 	}
 	if !r.named && i+1 < r.n { // the next param starts after this one's comma
 		r.cur, r.curPos = i+1, d.nextElem()
@@ -150,8 +152,10 @@ func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, 
 	}
 	p := requestParser{
 		s:    scanner{data: data, maxDepth: o.maxDepth()},
-		opts: &o,
+		opts: o,
 	}
+	var keyBuf [8][]byte // member names of the envelope, without an allocation
+	p.s.keys = keyBuf[:0]
 	if p.s.peek() == '[' {
 		err = p.batch()
 		batch = true
@@ -170,7 +174,7 @@ func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, 
 
 type requestParser struct {
 	s    scanner
-	opts *DecodeOptions
+	opts DecodeOptions
 	reqs []Request
 }
 

@@ -29,8 +29,9 @@ func (r *Response) Decode(v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &InvalidUnmarshalError{Type: reflect.TypeOf(v)}
 	}
-	d := decoder{data: r.data[:r.res.end], pos: r.res.start, disallowUnknown: r.opts.DisallowUnknownFields}
-	if err := decoderFor(rv.Type().Elem())(&d, rv.Elem()); err != nil {
+	d := newDecoderState(r.data[:r.res.end], r.res.start, r.opts.DisallowUnknownFields)
+	defer d.release()
+	if err := decoderFor(rv.Type().Elem())(d, rv.Elem()); err != nil {
 		return prefixPath(err, "result")
 	}
 	return nil

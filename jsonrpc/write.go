@@ -66,7 +66,8 @@ func (o EncodeOptions) AppendBatch(dst []byte, calls []Call) ([]byte, error) {
 }
 
 func (o EncodeOptions) appendCall(dst []byte, v Version, id ID, method string, params []any, named any) ([]byte, error) {
-	e := encState{buf: dst, opts: o}
+	e := newEncState(dst, o)
+	defer e.release()
 	if v == Version2 {
 		e.buf = append(e.buf, `{"jsonrpc":"2.0","method":`...)
 	} else {
@@ -111,7 +112,8 @@ func (o EncodeOptions) appendCall(dst []byte, v Version, id ID, method string, p
 // 2.0 response with a null id. On error (result cannot be encoded), dst is returned unchanged; a
 // server then answers with AppendError and CodeInternalError.
 func (o EncodeOptions) AppendResponse(dst []byte, req *Request, result any) ([]byte, error) {
-	e := encState{buf: appendHead(dst, req), opts: o}
+	e := newEncState(appendHead(dst, req), o)
+	defer e.release()
 	e.buf = append(e.buf, `"result":`...)
 	if err := e.encode(result); err != nil {
 		return dst, prefixPath(err, "result")
