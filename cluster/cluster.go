@@ -296,11 +296,13 @@ func (c *Cluster) tick(now time.Time) {
 		if !h.ejectedUntil.IsZero() && !now.Before(h.ejectedUntil) {
 			h.ejectedUntil, h.lastReturn = time.Time{}, now
 			h.startSlow(now)
+			m.consec.Store(0)
 			h.lastChange = "ejection ended"
 		}
 		if h.breaker == breakerOpen && !now.Before(h.openUntil) {
 			h.breaker = breakerHalfOpen
 			m.probes.Store(0)
+			m.consec.Store(0)
 			h.lastChange = "breaker open time over"
 		}
 		if !h.slowSince.IsZero() {
@@ -355,6 +357,11 @@ func (c *Cluster) observe(m *EndpointState, o Outcome, now time.Time) {
 	changed, eject := false, ""
 	m.mu.Lock()
 	h := &m.h
+	if now.Before(h.ejectedUntil) || h.check.down || h.breaker == breakerOpen {
+		// already out of rotation: late failures of calls sent before do not extend it
+		m.mu.Unlock()
+		return
+	}
 	if b := &c.cfg.Breaker; b.Threshold > 0 {
 		if h.breaker == breakerHalfOpen || (h.breaker == breakerClosed && n >= int64(b.Threshold)) {
 			if h.breaker == breakerHalfOpen {

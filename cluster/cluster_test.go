@@ -658,3 +658,24 @@ func TestVerifyConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestLateFailuresDoNotExtendAnEjection(t *testing.T) {
+	cfg := testConfig("round_robin")
+	cfg.Breaker.Threshold = 6
+	h := newHarness(t, cfg, "a", "b")
+	a := h.member("a")
+	for range 5 {
+		h.c.observe(a, OutcomeTimeout, h.clk.now())
+	}
+	if s := h.state("a"); s != StateEjected {
+		t.Fatalf("a %v", s)
+	}
+	for range 20 { // calls sent before the ejection time out afterwards
+		h.c.observe(a, OutcomeTimeout, h.clk.now())
+	}
+	h.clk.advance(cfg.Outlier.BaseEjection)
+	h.c.tick(h.clk.now())
+	if s := h.state("a"); s != StateHealthy || a.consec.Load() != 0 {
+		t.Fatalf("after the ejection: %v, %d consecutive failures remembered", s, a.consec.Load())
+	}
+}

@@ -156,7 +156,10 @@ type OutlierConfig struct {
 
 // BreakerConfig tunes each endpoint's circuit breaker: closed, open after Threshold failures in
 // a row, half-open after OpenTime, when up to HalfOpenProbes real calls test the endpoint: a
-// success closes the breaker, a failure opens it again.
+// success closes the breaker, a failure opens it again. Unlike an ejection, a breaker is not
+// limited by Outlier.MaxEjectedPercent: with a Threshold above Outlier.ConsecutiveFailures (the
+// default) it is the backstop for endpoints that the ejection cap keeps in rotation. Failures
+// reported while an endpoint is already out of rotation (calls sent before) count for neither.
 type BreakerConfig struct {
 	// Threshold is the number of consecutive failed calls that open the breaker; 0 disables it.
 	Threshold int

@@ -293,3 +293,38 @@ func TestHTTPCheck(t *testing.T) {
 		t.Fatal("health URL never reached")
 	}
 }
+
+// TestHungServerDefaults measures, with DefaultConfig and 16 goroutines of load, how long a
+// server that stops answering stays in rotation, and how long a recovered one takes to be
+// healthy again. The figures are logged (go test -v -run HungServerDefaults), not asserted:
+// timing targets belong to the recorded experiment, not to unit tests.
+func TestHungServerDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes a few seconds")
+	}
+	bs, counter := backends(t, 3)
+	cfg := cluster.DefaultConfig()
+	cfg.Methods = map[string]cluster.MethodConfig{"add": {Idempotent: true}}
+	c := newCluster(t, bs, cfg)
+	ev, _ := c.Subscribe()
+	stop := make(chan struct{})
+	r := load(c, 16, stop)
+	time.Sleep(200 * time.Millisecond)
+	hungAt := time.Now()
+	bs[0].Set(faultinject.Hang)
+	e := waitEvent(t, ev, bs[0].URL(), func(s cluster.State) bool { return !s.Up() })
+	t.Logf("hung server out of rotation after %v: %v", e.Time.Sub(hungAt).Round(time.Millisecond), e)
+	backAt := time.Now()
+	bs[0].Set(faultinject.None)
+	e = waitEvent(t, ev, bs[0].URL(), func(s cluster.State) bool { return s == cluster.StateHealthy })
+	t.Logf("recovered server healthy (slow start done) after %v", e.Time.Sub(backAt).Round(time.Millisecond))
+	close(stop)
+	<-r.done
+	if n := r.addFailed.Load(); n != 0 {
+		t.Errorf("%d idempotent calls failed of %d", n, r.calls.Load())
+	}
+	if d := counter.Duplicates(); d != 0 {
+		t.Errorf("%d duplicate executions", d)
+	}
+	t.Logf("calls %d, non-idempotent failures %d (first: %v)", r.calls.Load(), r.recordFailed.Load(), r.firstRecordErr.Load())
+}
