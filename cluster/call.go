@@ -44,7 +44,7 @@ func (c *Cluster) attemptTimeout(mc *MethodConfig) time.Duration {
 // pickInfo returns the PickInfo of a call.
 func (c *Cluster) pickInfo(ctx context.Context, method string, mc *MethodConfig, args []any) PickInfo {
 	pi := PickInfo{Method: method}
-	if c.cfg.Policy == "consistent_hash" {
+	if c.keyed {
 		param := c.cfg.HashParam
 		if mc.HashParam != nil {
 			param = *mc.HashParam

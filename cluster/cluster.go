@@ -24,6 +24,7 @@ type Cluster struct {
 	factory  Factory
 	resolver Resolver
 	policy   Policy
+	keyed    bool // the policy routes by PickInfo.Key
 	rnd      Rand
 	now      func() time.Time
 	// background is false in tests that drive time themselves
@@ -97,6 +98,7 @@ func newCluster(ctx context.Context, r Resolver, factory Factory, cfg *Config, i
 		factory:    factory,
 		resolver:   r,
 		policy:     p,
+		keyed:      isKeyed(p),
 		rnd:        in.rnd,
 		now:        in.now,
 		background: in.background,
@@ -478,4 +480,9 @@ func (c *Cluster) Endpoints() []Endpoint {
 		out[i] = m.Endpoint()
 	}
 	return out
+}
+
+func isKeyed(p Policy) bool {
+	k, ok := p.(KeyedPolicy)
+	return ok && k.UsesKey()
 }

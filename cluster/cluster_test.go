@@ -679,3 +679,28 @@ func TestLateFailuresDoNotExtendAnEjection(t *testing.T) {
 		t.Fatalf("after the ejection: %v, %d consecutive failures remembered", s, a.consec.Load())
 	}
 }
+
+func TestConsistentHashThroughCall(t *testing.T) {
+	h := newHarness(t, testConfig("consistent_hash"), "a", "b", "c", "d")
+	homes := map[string]bool{}
+	for u := range 20 {
+		user := fmt.Sprintf("user-%d", u)
+		first, _ := h.call("get", user, u)
+		for i := range 5 {
+			if got, _ := h.call("get", user, i); got != first {
+				t.Fatalf("%s went to %s then %s", user, first, got)
+			}
+		}
+		homes[first] = true
+	}
+	if len(homes) < 3 {
+		t.Fatalf("20 users landed on %v only", homes)
+	}
+	ctx := WithHashKey(context.Background(), "tenant-9")
+	var first, got string
+	h.c.Call(ctx, "x", &first, 1)
+	h.c.Call(ctx, "y", &got, 2)
+	if first != got {
+		t.Fatalf("explicit key went to %s then %s", first, got)
+	}
+}

@@ -31,7 +31,8 @@
 // # Health
 //
 // Active checks (Config.Health, HAProxy's inter/fastinter/downinter and rise/fall) take an
-// endpoint down and bring it back up. Passive outlier detection (Config.Outlier, Envoy's) ejects
+// endpoint down and bring it back up; a check is any function (DefaultCheck calls
+// system.listMethods through the endpoint's Caller; MethodCheck and HTTPCheck are the others). Passive outlier detection (Config.Outlier, Envoy's) ejects
 // an endpoint after consecutive failures or a high failure rate, for a time that grows with
 // repeated ejections, never ejecting more than a share of the endpoints. A circuit breaker
 // (Config.Breaker) per endpoint opens after consecutive failures and lets probes through when

@@ -17,6 +17,13 @@ type Policy interface {
 	Build(info BuildInfo) Picker
 }
 
+// KeyedPolicy is a Policy that routes by PickInfo.Key. The cluster computes the key (from
+// WithHashKey or the method and Config.HashParam) only for policies whose UsesKey returns true.
+type KeyedPolicy interface {
+	Policy
+	UsesKey() bool
+}
+
 // BuildInfo is the immutable snapshot a picker chooses from.
 type BuildInfo struct {
 	// Endpoints lists the endpoints calls may go to, in configuration order: the routable
@@ -43,7 +50,7 @@ type Picker interface {
 // PickInfo describes the attempt being placed.
 type PickInfo struct {
 	Method string // the method called
-	Key    uint64 // the hash key of consistent_hash (see WithHashKey and Config.HashParam)
+	Key    uint64 // the hash key, computed for a KeyedPolicy only (see WithHashKey, Config.HashParam)
 	Tried  Tried  // endpoints already tried by this call
 }
 
@@ -117,13 +124,18 @@ type policyFunc struct {
 func (p policyFunc) Name() string                { return p.name }
 func (p policyFunc) Build(info BuildInfo) Picker { return p.build(info) }
 
+// keyedPolicyFunc is a policyFunc that routes by key.
+type keyedPolicyFunc struct{ policyFunc }
+
+func (keyedPolicyFunc) UsesKey() bool { return true }
+
 func init() {
 	Register(policyFunc{"round_robin", buildRoundRobin})
 	Register(policyFunc{"weighted_round_robin", buildWeightedRoundRobin})
 	Register(policyFunc{"random", buildRandom})
 	Register(policyFunc{"least_active", buildLeastActive})
 	Register(policyFunc{"p2c_ewma", buildP2C})
-	Register(policyFunc{"consistent_hash", buildConsistentHash})
+	Register(keyedPolicyFunc{policyFunc{"consistent_hash", buildConsistentHash}})
 	Register(policyFunc{"first_available", buildFirstAvailable})
 }
 
