@@ -154,7 +154,7 @@ func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, 
 		s:    scanner{data: data, maxDepth: o.maxDepth()},
 		opts: o,
 	}
-	var keyBuf [8][]byte // member names of the envelope, without an allocation
+	var keyBuf [4][]byte // the envelope's member names, in one small allocation
 	p.s.keys = keyBuf[:0]
 	if p.s.peek() == '[' {
 		err = p.batch()
