@@ -170,8 +170,8 @@ type BreakerConfig struct {
 }
 
 // DefaultConfig returns the defaults: round_robin, failover with 3 attempts and a 20% retry
-// budget, active checks every second (250 ms while changing, 2 s while down, 500 ms timeout,
-// rise 2, fall 2), ejection after 5 consecutive failures or a 50% failure rate, a breaker after
+// budget, active checks every second (250 ms while changing, 1 s while down, 500 ms timeout,
+// rise 2, fall 2, so a server back up is seen within 1.25 s), ejection after 5 consecutive failures or a 50% failure rate, a breaker after
 // 10, a 750 ms attempt timeout and a 2 s slow start. The attempt timeout is what takes a server
 // that accepts calls and never answers out of rotation within a second under load (its calls
 // time out at 750 ms and five in a row eject it); raise it, or set a method's Timeout, for
@@ -193,7 +193,7 @@ func DefaultConfig() *Config {
 		Health: HealthConfig{
 			Interval:     time.Second,
 			FastInterval: 250 * time.Millisecond,
-			DownInterval: 2 * time.Second,
+			DownInterval: time.Second,
 			Timeout:      500 * time.Millisecond,
 			Jitter:       0.1,
 			Rise:         2,
