@@ -70,6 +70,7 @@ type SyntaxError struct {
 	err    error
 }
 
+// Error returns "jsonrpc: syntax error at offset N: MSG".
 func (e *SyntaxError) Error() string {
 	return "jsonrpc: syntax error at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Msg
 }
@@ -86,6 +87,7 @@ type LimitError struct {
 	err    error
 }
 
+// Error names the limit, its value and the offset where it was hit.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("jsonrpc: %s limit of %d exceeded at offset %d", e.What, e.Limit, e.Offset)
 }
@@ -100,6 +102,7 @@ type RequestError struct {
 	err error
 }
 
+// Error returns "jsonrpc: invalid request: MSG".
 func (e *RequestError) Error() string { return "jsonrpc: invalid request: " + e.Msg }
 
 // Unwrap returns ErrInvalidRequest or ErrEmptyBatch.
@@ -120,6 +123,7 @@ type UnmarshalTypeError struct {
 	Msg    string       // optional detail
 }
 
+// Error names the JSON value, the Go type and the path.
 func (e *UnmarshalTypeError) Error() string {
 	s := "jsonrpc: cannot unmarshal " + e.Value + " into Go value of type " + e.Type.String()
 	if e.Path != "" {
@@ -139,6 +143,7 @@ type UnknownFieldError struct {
 	Path string
 }
 
+// Error names the member, the struct type and the path.
 func (e *UnknownFieldError) Error() string {
 	s := "jsonrpc: unknown field " + strconv.Quote(e.Name) + " for " + e.Type.String()
 	if e.Path != "" {
@@ -150,6 +155,7 @@ func (e *UnknownFieldError) Error() string {
 // InvalidUnmarshalError reports a nil or non-pointer argument to a decoding function.
 type InvalidUnmarshalError struct{ Type reflect.Type }
 
+// Error names the argument's type.
 func (e *InvalidUnmarshalError) Error() string {
 	if e.Type == nil {
 		return "jsonrpc: Unmarshal(nil)"
@@ -167,6 +173,7 @@ type UnsupportedTypeError struct {
 	Path string
 }
 
+// Error names the type and the path.
 func (e *UnsupportedTypeError) Error() string {
 	return "jsonrpc: unsupported type " + e.Type.String() + pathSuffix(e.Path)
 }
@@ -179,6 +186,7 @@ type UnsupportedValueError struct {
 	Msg   string
 }
 
+// Error names the value, the path and the reason.
 func (e *UnsupportedValueError) Error() string {
 	return "jsonrpc: unsupported value " + e.Value + pathSuffix(e.Path) + ": " + e.Msg
 }

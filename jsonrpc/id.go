@@ -81,6 +81,14 @@ func (id ID) Equal(other ID) bool {
 	return bytes.Equal(unescape(nil, id.raw[1:len(id.raw)-1]), unescape(nil, other.raw[1:len(other.raw)-1]))
 }
 
+// key returns a form of the id for maps under which Equal ids are equal.
+func (id ID) key() string {
+	if len(id.raw) >= 2 && id.raw[0] == '"' {
+		return string(unescape([]byte{'"'}, id.raw[1:len(id.raw)-1]))
+	}
+	return string(id.raw)
+}
+
 // ParseID returns the ID whose JSON text is raw, which must be a string, a number or null.
 func ParseID(raw []byte) (ID, error) {
 	if err := validate(raw, 1); err != nil {

@@ -45,6 +45,12 @@ func (r *Response) RawResult() []byte {
 	return r.data[r.res.start:r.res.end]
 }
 
+// DecodeResponses decodes a response body with the default options; see
+// DecodeOptions.DecodeResponses.
+func DecodeResponses(data []byte) (rs []Response, batch bool, err error) {
+	return DecodeOptions{}.DecodeResponses(data)
+}
+
 // UnmarshalResponse decodes a single response with the default options and stores its result in v;
 // see DecodeOptions.UnmarshalResponse.
 func UnmarshalResponse(data []byte, v any) error { return DecodeOptions{}.UnmarshalResponse(data, v) }
@@ -60,6 +66,47 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 		return invalidRequest("a batch where a single response was expected")
 	}
 	return rs[0].Decode(v)
+}
+
+// UnmarshalResponseID is UnmarshalResponse for a client that sent the request id: a response to
+// another id is refused with a *RequestError. An error response with a null id (the server could
+// not read the request) is returned as its *Error.
+func (o DecodeOptions) UnmarshalResponseID(data []byte, id ID, v any) error {
+	rs, batch, err := o.DecodeResponses(data)
+	if err != nil {
+		return err
+	}
+	if batch {
+		return invalidRequest("a batch where a single response was expected")
+	}
+	r := &rs[0]
+	if !r.ID.Equal(id) && !(r.Err != nil && r.ID.IsNull()) {
+		return invalidRequest("response id " + truncate(r.ID.raw) + " does not answer request id " + truncate(id.raw))
+	}
+	return r.Decode(v)
+}
+
+// MatchResponses pairs the responses of a batch with the ids of its requests: matched[i] is the
+// response to ids[i], or nil when there is none (a notification, or a server that left it out).
+// Responses to no id of ids (such as errors with a null id, for requests the server could not
+// read) are returned in unmatched.
+func MatchResponses(ids []ID, rs []Response) (matched, unmatched []*Response) {
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		if !id.IsAbsent() {
+			index[id.key()] = i
+		}
+	}
+	matched = make([]*Response, len(ids))
+	for i := range rs {
+		r := &rs[i]
+		if j, ok := index[r.ID.key()]; ok && !r.ID.IsAbsent() && matched[j] == nil {
+			matched[j] = r
+			continue
+		}
+		unmatched = append(unmatched, r)
+	}
+	return matched, unmatched
 }
 
 // DecodeResponses decodes a response body: one response object, or a batch of them (batch is then

@@ -174,3 +174,40 @@ func mustID(t *testing.T, s string) jsonrpc.ID {
 	}
 	return id
 }
+
+func TestUnmarshalResponseID(t *testing.T) {
+	var n int
+	o := jsonrpc.DecodeOptions{}
+	if err := o.UnmarshalResponseID([]byte(`{"jsonrpc":"2.0","result":5,"id":"a\u0041"}`), jsonrpc.StringID("aA"), &n); err != nil || n != 5 {
+		t.Errorf("matching id: %d %v", n, err)
+	}
+	if err := o.UnmarshalResponseID([]byte(`{"jsonrpc":"2.0","result":5,"id":2}`), jsonrpc.IntID(1), &n); !errors.Is(err, jsonrpc.ErrInvalidRequest) {
+		t.Errorf("other id: %v", err)
+	}
+	var je *jsonrpc.Error
+	if err := o.UnmarshalResponseID([]byte(`{"jsonrpc":"2.0","error":{"code":-32700,"message":"parse error"},"id":null}`), jsonrpc.IntID(1), &n); !errors.As(err, &je) || je.Code != -32700 {
+		t.Errorf("null id error: %v", err)
+	}
+	if err := o.UnmarshalResponseID([]byte(`{"jsonrpc":"2.0","result":5,"id":null}`), jsonrpc.IntID(1), &n); !errors.Is(err, jsonrpc.ErrInvalidRequest) {
+		t.Errorf("null id result: %v", err)
+	}
+}
+
+func TestMatchResponses(t *testing.T) {
+	rs, _, err := jsonrpc.DecodeResponses([]byte(`[
+		{"jsonrpc":"2.0","id":"x","result":3},
+		{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid"}},
+		{"jsonrpc":"2.0","id":1,"result":1},
+		{"jsonrpc":"2.0","id":1,"result":"duplicate"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []jsonrpc.ID{jsonrpc.IntID(1), {}, jsonrpc.StringID("x"), jsonrpc.IntID(9)}
+	matched, unmatched := jsonrpc.MatchResponses(ids, rs)
+	if matched[0] != &rs[2] || matched[1] != nil || matched[2] != &rs[0] || matched[3] != nil {
+		t.Errorf("matched %v", matched)
+	}
+	if len(unmatched) != 2 || unmatched[0] != &rs[1] || unmatched[1] != &rs[3] {
+		t.Errorf("unmatched %v", unmatched)
+	}
+}

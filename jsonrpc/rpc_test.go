@@ -17,6 +17,9 @@ type Login struct {
 	Password string `json:"password"`
 }
 
+// Request is what rpc.Registry.Call takes.
+var _ rpc.Params = (*jsonrpc.Request)(nil)
+
 // registryCodec serves a real rpc.Registry over JSON-RPC, the way server/ does.
 func registryCodec(t *testing.T) func(body string) string {
 	t.Helper()
