@@ -63,7 +63,7 @@ func (c *Cluster) pick(pi *PickInfo) (m *EndpointState, probe bool, err error) {
 		return nil, false, ErrNoEndpoints
 	}
 	for range len(s.info.Endpoints) + 1 {
-		i := s.picker.Pick(pi)
+		i := s.picker.Pick(*pi)
 		if i < 0 || i >= len(s.info.Endpoints) {
 			return nil, false, nil
 		}
@@ -93,11 +93,14 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 		return Attempt{URL: m.Endpoint().URL, Err: errRetired, Outcome: OutcomeNotSent}
 	}
 	m.calls.Add(1)
+	start := c.now()
 	actx, cancel := ctx, context.CancelFunc(nil)
 	if timeout > 0 {
-		actx, cancel = context.WithTimeout(ctx, timeout)
+		// a caller's deadline sooner than the attempt timeout makes a timer of our own useless
+		if dl, ok := ctx.Deadline(); !ok || dl.Sub(start) > timeout {
+			actx, cancel = context.WithTimeout(ctx, timeout)
+		}
 	}
-	start := c.now()
 	err := m.caller.Call(actx, method, reply, args...)
 	end := c.now()
 	if cancel != nil {
@@ -142,16 +145,13 @@ func (c *Cluster) failover(ctx context.Context, method string, mode Mode, mc Met
 	timeout := c.attemptTimeout(&mc)
 	pi := c.pickInfo(ctx, method, &mc, args)
 	var attempts []Attempt
-	fail := func(reason string, err error) error {
-		return &CallError{Method: method, Attempts: attempts, Err: err, Reason: reason}
-	}
 	for n := 0; ; n++ {
 		m, probe, err := c.pick(&pi)
 		if err != nil {
 			return err
 		}
 		if m == nil {
-			return fail(reasonNoEndpoint, lastErr(attempts))
+			return callError(method, attempts, reasonNoEndpoint, lastErr(attempts))
 		}
 		a := c.attempt(ctx, m, probe, timeout, method, reply, args)
 		if a.Outcome == OutcomeSuccess || a.Outcome == OutcomeFault {
@@ -161,25 +161,29 @@ func (c *Cluster) failover(ctx context.Context, method string, mode Mode, mc Met
 		pi.Tried = append(pi.Tried, m)
 		switch {
 		case a.Outcome == OutcomeCancelled:
-			return fail(reasonContext, a.Err)
+			return callError(method, attempts, reasonContext, a.Err)
 		case mode == ModeFailfast:
-			return fail(reasonFailfast, a.Err)
+			return callError(method, attempts, reasonFailfast, a.Err)
 		case !retryable(a.Outcome, mc.Idempotent):
-			return fail(reasonNotIdempotent, a.Err)
+			return callError(method, attempts, reasonNotIdempotent, a.Err)
 		case n+1 >= maxAttempts:
-			return fail(reasonAttempts, a.Err)
+			return callError(method, attempts, reasonAttempts, a.Err)
 		}
 		if a.Err != errRetired { // a removed endpoint's skip is not a retry
 			if !c.budget.tryRetry() {
 				c.budgetDenied.Add(1)
-				return fail(reasonBudget, a.Err)
+				return callError(method, attempts, reasonBudget, a.Err)
 			}
 			c.retries.Add(1)
 			if err := c.backoff(ctx, n+1); err != nil {
-				return fail(reasonContext, a.Err)
+				return callError(method, attempts, reasonContext, a.Err)
 			}
 		}
 	}
+}
+
+func callError(method string, attempts []Attempt, reason string, err error) error {
+	return &CallError{Method: method, Attempts: attempts, Err: err, Reason: reason}
 }
 
 func lastErr(as []Attempt) error {

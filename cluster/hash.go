@@ -66,7 +66,7 @@ func buildConsistentHash(info BuildInfo) Picker {
 	return p
 }
 
-func (p *consistentHash) Pick(info *PickInfo) int {
+func (p *consistentHash) Pick(info PickInfo) int {
 	n := len(p.points)
 	if n == 0 {
 		return -1

@@ -12,7 +12,7 @@ type roundRobin struct {
 
 func buildRoundRobin(info BuildInfo) Picker { return &roundRobin{eps: info.Endpoints} }
 
-func (p *roundRobin) Pick(info *PickInfo) int {
+func (p *roundRobin) Pick(info PickInfo) int {
 	n := len(p.eps)
 	if n == 0 {
 		return -1
@@ -98,7 +98,7 @@ func gcd(a, b int) int {
 	return a
 }
 
-func (p *weightedRoundRobin) Pick(info *PickInfo) int {
+func (p *weightedRoundRobin) Pick(info PickInfo) int {
 	if len(p.cycle) == 0 {
 		return -1
 	}
@@ -126,7 +126,7 @@ func buildRandom(info BuildInfo) Picker {
 	return p
 }
 
-func (p *weightedRandom) Pick(info *PickInfo) int {
+func (p *weightedRandom) Pick(info PickInfo) int {
 	if len(p.eps) == 0 {
 		return -1
 	}
@@ -158,7 +158,7 @@ func buildLeastActive(info BuildInfo) Picker {
 	return &leastActive{eps: info.Endpoints, w: info.Weights, rnd: info.Rand}
 }
 
-func (p *leastActive) Pick(info *PickInfo) int {
+func (p *leastActive) Pick(info PickInfo) int {
 	best, bestN, tieW := -1, int64(0), 0
 	for i, e := range p.eps {
 		if len(info.Tried) > 0 && info.Tried.Has(e) {
@@ -196,7 +196,7 @@ func (p *p2cEWMA) load(i int) float64 {
 	return float64(e.LatencyEWMA()+1) * float64(e.inflight.Load()+1) / float64(p.w[i])
 }
 
-func (p *p2cEWMA) Pick(info *PickInfo) int {
+func (p *p2cEWMA) Pick(info PickInfo) int {
 	n := len(p.eps)
 	switch n {
 	case 0:
@@ -231,4 +231,4 @@ type firstAvailable struct{ eps []*EndpointState }
 
 func buildFirstAvailable(info BuildInfo) Picker { return &firstAvailable{eps: info.Endpoints} }
 
-func (p *firstAvailable) Pick(info *PickInfo) int { return untried(p.eps, 0, info.Tried) }
+func (p *firstAvailable) Pick(info PickInfo) int { return untried(p.eps, 0, info.Tried) }

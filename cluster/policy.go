@@ -44,7 +44,7 @@ type BuildInfo struct {
 type Picker interface {
 	// Pick returns the index in BuildInfo.Endpoints of the endpoint to try, or -1 when every
 	// endpoint has been tried already. It should avoid the endpoints in info.Tried.
-	Pick(info *PickInfo) int
+	Pick(info PickInfo) int
 }
 
 // PickInfo describes the attempt being placed.

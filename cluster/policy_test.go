@@ -53,7 +53,7 @@ func build(t testing.TB, policy string, eps []*EndpointState, seed uint64) Picke
 func sequence(p Picker, eps []*EndpointState, n int) string {
 	var b strings.Builder
 	for range n {
-		b.WriteString(eps[p.Pick(&PickInfo{})].Endpoint().URL)
+		b.WriteString(eps[p.Pick(PickInfo{})].Endpoint().URL)
 	}
 	return b.String()
 }
@@ -104,7 +104,7 @@ func TestSmoothCycleScalesHugeWeights(t *testing.T) {
 func distribution(p Picker, eps []*EndpointState, n int) []float64 {
 	counts := make([]float64, len(eps))
 	for range n {
-		counts[p.Pick(&PickInfo{})]++
+		counts[p.Pick(PickInfo{})]++
 	}
 	for i := range counts {
 		counts[i] /= float64(n)
@@ -134,10 +134,10 @@ func TestLeastActive(t *testing.T) {
 		t.Fatalf("least_active shares %v, want b and d half each", got)
 	}
 	eps[3].inflight.Store(0)
-	if i := p.Pick(&PickInfo{}); i != 3 {
+	if i := p.Pick(PickInfo{}); i != 3 {
 		t.Fatalf("picked %d, want the idle d", i)
 	}
-	if i := p.Pick(&PickInfo{Tried: Tried{eps[3]}}); i != 1 {
+	if i := p.Pick(PickInfo{Tried: Tried{eps[3]}}); i != 1 {
 		t.Fatalf("picked %d with d tried, want b", i)
 	}
 }
@@ -166,10 +166,10 @@ func TestFirstAvailable(t *testing.T) {
 	if got := sequence(p, eps, 3); got != "aaa" {
 		t.Fatalf("first_available = %q", got)
 	}
-	if i := p.Pick(&PickInfo{Tried: Tried{eps[0]}}); i != 1 {
+	if i := p.Pick(PickInfo{Tried: Tried{eps[0]}}); i != 1 {
 		t.Fatalf("after a, picked %d", i)
 	}
-	if i := p.Pick(&PickInfo{Tried: Tried{eps[0], eps[1], eps[2]}}); i != -1 {
+	if i := p.Pick(PickInfo{Tried: Tried{eps[0], eps[1], eps[2]}}); i != -1 {
 		t.Fatalf("all tried, picked %d", i)
 	}
 }
@@ -180,12 +180,12 @@ func TestEveryPolicyAvoidsTried(t *testing.T) {
 		p := build(t, name, eps, 5)
 		for k := range 50 {
 			tried := Tried{eps[k%4], eps[(k+1)%4]}
-			i := p.Pick(&PickInfo{Key: uint64(k) * 0x9e3779b97f4a7c15, Tried: tried})
+			i := p.Pick(PickInfo{Key: uint64(k) * 0x9e3779b97f4a7c15, Tried: tried})
 			if i < 0 || tried.Has(eps[i]) {
 				t.Fatalf("%s picked %d, tried %v", name, i, k)
 			}
 		}
-		if i := p.Pick(&PickInfo{Tried: Tried(eps)}); i != -1 {
+		if i := p.Pick(PickInfo{Tried: Tried(eps)}); i != -1 {
 			t.Fatalf("%s picked %d with every endpoint tried", name, i)
 		}
 	}
@@ -199,8 +199,8 @@ func TestConsistentHashStableAndMinimalRemap(t *testing.T) {
 	counts := map[string]int{}
 	for k := range keys {
 		key := hashString(fmt.Sprintf("key-%d", k))
-		i := p.Pick(&PickInfo{Key: key})
-		if j := p.Pick(&PickInfo{Key: key}); j != i {
+		i := p.Pick(PickInfo{Key: key})
+		if j := p.Pick(PickInfo{Key: key}); j != i {
 			t.Fatalf("key %d went to %d then %d", k, i, j)
 		}
 		owner[k] = eps[i].Endpoint().URL
@@ -217,7 +217,7 @@ func TestConsistentHashStableAndMinimalRemap(t *testing.T) {
 	p2 := build(t, "consistent_hash", rest, 1)
 	moved := 0
 	for k := range keys {
-		now := rest[p2.Pick(&PickInfo{Key: hashString(fmt.Sprintf("key-%d", k))})].Endpoint().URL
+		now := rest[p2.Pick(PickInfo{Key: hashString(fmt.Sprintf("key-%d", k))})].Endpoint().URL
 		if now != owner[k] {
 			if owner[k] != removed {
 				t.Fatalf("key %d moved from %s (not removed) to %s", k, owner[k], now)
@@ -234,14 +234,14 @@ func TestConsistentHashBoundedLoad(t *testing.T) {
 	eps := states(1, 1, 1, 1)
 	p := build(t, "consistent_hash", eps, 1)
 	key := hashString("hot")
-	home := p.Pick(&PickInfo{Key: key})
+	home := p.Pick(PickInfo{Key: key})
 	eps[home].inflight.Store(10) // total 10, bound ceil(1.25*11/4) = 4
-	next := p.Pick(&PickInfo{Key: key})
+	next := p.Pick(PickInfo{Key: key})
 	if next == home {
 		t.Fatalf("overloaded endpoint %d still took the key", home)
 	}
 	eps[home].inflight.Store(0)
-	if again := p.Pick(&PickInfo{Key: key}); again != home {
+	if again := p.Pick(PickInfo{Key: key}); again != home {
 		t.Fatalf("key went to %d once the load fell, want %d", again, home)
 	}
 }
@@ -286,7 +286,7 @@ func BenchmarkPick(b *testing.B) {
 			pi := PickInfo{}
 			for i := 0; b.Loop(); i++ {
 				pi.Key = uint64(i) * 0x9e3779b97f4a7c15
-				if pk.Pick(&pi) < 0 {
+				if pk.Pick(pi) < 0 {
 					b.Fatal("no pick")
 				}
 			}
