@@ -202,15 +202,11 @@ func (o DecodeOptions) response(s *scanner) (Response, error) {
 	if problem != "" {
 		return r, invalidRequest(problem)
 	}
-	hasResult, hasError := result.start >= 0, errSpan.start >= 0
-	if r.Version == Version1 {
-		// 1.0 writes both members, the unused one null.
-		if hasError && errIsNul {
-			hasError = false
-		}
-		if hasError && hasResult && s.data[result.start] == 'n' {
-			hasResult = false
-		}
+	// 1.0 writes both members, the unused one null; some 2.0 servers do too. Only two non-null
+	// members are refused.
+	hasResult, hasError := result.start >= 0, errSpan.start >= 0 && !errIsNul
+	if hasError && hasResult && s.data[result.start] == 'n' {
+		hasResult = false
 	}
 	switch {
 	case hasResult && hasError:

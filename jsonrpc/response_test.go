@@ -68,6 +68,9 @@ func TestDecodeResponses(t *testing.T) {
 	if err := jsonrpc.UnmarshalResponse([]byte(`{"id":1,"result":5,"error":null}`), &n); err != nil || n != 5 {
 		t.Errorf("1.0 result: %d %v", n, err)
 	}
+	if err := jsonrpc.UnmarshalResponse([]byte(`{"jsonrpc":"2.0","result":7,"error":null,"id":1}`), &n); err != nil || n != 7 {
+		t.Errorf("2.0 result with a null error: %d %v", n, err)
+	}
 	if err := jsonrpc.UnmarshalResponse([]byte(`{"jsonrpc":"2.0","result":{"a":1},"id":1}`), nil); err != nil {
 		t.Errorf("discarded result: %v", err)
 	}
@@ -78,6 +81,7 @@ func TestDecodeResponses(t *testing.T) {
 		`{"id":1,"result":null,"error":{"code":3,"message":"jsonrpclib style"}}`:                     {Code: 3, Message: "jsonrpclib style"},
 		`{"id":1,"result":null,"error":[1]}`:                                                         {Message: "error", Data: []any{1}},
 		`{"jsonrpc":"2.0","error":{"code":1,"message":"","data":null},"id":1,"extension":"ignored"}`: {Code: 1},
+		`{"jsonrpc":"2.0","result":null,"error":{"code":2,"message":"both, result null"},"id":1}`:    {Code: 2, Message: "both, result null"},
 	} {
 		err := jsonrpc.UnmarshalResponse([]byte(body), &n)
 		var je *jsonrpc.Error

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/harp-rpc/harp/jsonrpc"
@@ -277,5 +278,28 @@ func TestServeKeepsDstForNotifications(t *testing.T) {
 		func(context.Context, *jsonrpc.Request) (any, error) { return nil, errors.New("ignored") })
 	if string(out) != "keep" || !sum.Batch || sum.Requests != 2 {
 		t.Errorf("got %q %+v", out, sum)
+	}
+}
+
+// TestServeConcurrently serves from many goroutines at once with one Codec (run with -race).
+func TestServeConcurrently(t *testing.T) {
+	var c jsonrpc.Codec
+	done := make(chan string, 8)
+	for g := range 8 {
+		go func() {
+			body := []byte(`[{"jsonrpc":"2.0","method":"sum","params":[1,2,` + string(rune('0'+g)) + `],"id":"\u0067"},{"jsonrpc":"2.0","method":"get_data","id":2}]`)
+			var last string
+			for range 200 {
+				out, _ := c.Serve(context.Background(), nil, body, specHandler(new([]string)))
+				last = string(out)
+			}
+			done <- last
+		}()
+	}
+	for range 8 {
+		got := <-done
+		if !strings.Contains(got, `"id":"\u0067","result":`) || !strings.Contains(got, `"result":["hello",5]`) {
+			t.Errorf("got %s", got)
+		}
 	}
 }
