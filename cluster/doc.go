@@ -23,8 +23,8 @@
 //
 // Endpoints are chosen by a Policy registered by name: round_robin, weighted_round_robin
 // (nginx's smooth algorithm), random (weighted), least_active, p2c_ewma (power of two choices on
-// latency EWMA × (in flight + 1)), consistent_hash (a ring with bounded load) and first_available
-// (master/slave). Pickers read an immutable snapshot of the routable endpoints, rebuilt only when
+// latency EWMA × (in flight + 1)), consistent_hash (a ring with bounded load), maglev (Maglev's
+// lookup table with bounded load) and first_available (master/slave). Pickers read an immutable snapshot of the routable endpoints, rebuilt only when
 // health or membership changes, and atomic counters: no lock per call. Backup endpoints are used
 // only while no primary is routable.
 //

@@ -89,7 +89,7 @@ var (
 
 // Register makes p available under p.Name(), replacing any policy of that name. Call it from an
 // init function; the built-in policies are round_robin, weighted_round_robin, random,
-// least_active, p2c_ewma, consistent_hash and first_available.
+// least_active, p2c_ewma, consistent_hash, maglev and first_available.
 func Register(p Policy) {
 	policiesMu.Lock()
 	defer policiesMu.Unlock()
@@ -136,6 +136,7 @@ func init() {
 	Register(policyFunc{"least_active", buildLeastActive})
 	Register(policyFunc{"p2c_ewma", buildP2C})
 	Register(keyedPolicyFunc{policyFunc{"consistent_hash", buildConsistentHash}})
+	Register(keyedPolicyFunc{policyFunc{"maglev", buildMaglev}})
 	Register(policyFunc{"first_available", buildFirstAvailable})
 }
 

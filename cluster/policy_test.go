@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +60,7 @@ func sequence(p Picker, eps []*EndpointState, n int) string {
 }
 
 func TestRegisteredPolicies(t *testing.T) {
-	want := "consistent_hash first_available least_active p2c_ewma random round_robin weighted_round_robin"
+	want := "consistent_hash first_available least_active maglev p2c_ewma random round_robin weighted_round_robin"
 	if got := strings.Join(Policies(), " "); got != want {
 		t.Fatalf("Policies() = %q, want %q", got, want)
 	}
@@ -192,57 +193,81 @@ func TestEveryPolicyAvoidsTried(t *testing.T) {
 }
 
 func TestConsistentHashStableAndMinimalRemap(t *testing.T) {
-	const n, keys = 10, 20000
-	eps := states(make([]int, n)...)
-	p := build(t, "consistent_hash", eps, 1)
-	owner := make([]string, keys)
-	counts := map[string]int{}
-	for k := range keys {
-		key := hashString(fmt.Sprintf("key-%d", k))
-		i := p.Pick(PickInfo{Key: key})
-		if j := p.Pick(PickInfo{Key: key}); j != i {
-			t.Fatalf("key %d went to %d then %d", k, i, j)
-		}
-		owner[k] = eps[i].Endpoint().URL
-		counts[owner[k]]++
-	}
-	for url, c := range counts {
-		if c < keys/n/2 || c > keys/n*2 {
-			t.Fatalf("endpoint %s owns %d of %d keys: %v", url, c, keys, counts)
-		}
-	}
-	// remove the fourth endpoint: only its keys may move
-	removed := eps[3].Endpoint().URL
-	rest := append(append([]*EndpointState(nil), eps[:3]...), eps[4:]...)
-	p2 := build(t, "consistent_hash", rest, 1)
-	moved := 0
-	for k := range keys {
-		now := rest[p2.Pick(PickInfo{Key: hashString(fmt.Sprintf("key-%d", k))})].Endpoint().URL
-		if now != owner[k] {
-			if owner[k] != removed {
-				t.Fatalf("key %d moved from %s (not removed) to %s", k, owner[k], now)
+	for _, policy := range []string{"consistent_hash", "maglev"} {
+		const n, keys = 10, 20000
+		eps := states(make([]int, n)...)
+		p := build(t, policy, eps, 1)
+		owner := make([]string, keys)
+		counts := map[string]int{}
+		for k := range keys {
+			key := hashString(fmt.Sprintf("key-%d", k))
+			i := p.Pick(PickInfo{Key: key})
+			if j := p.Pick(PickInfo{Key: key}); j != i {
+				t.Fatalf("%s: key %d went to %d then %d", policy, k, i, j)
 			}
-			moved++
+			owner[k] = eps[i].Endpoint().URL
+			counts[owner[k]]++
+		}
+		lo, hi := keys/n/2, keys/n*2
+		if policy == "maglev" {
+			lo, hi = keys/n*9/10, keys/n*11/10 // Maglev's table is even to a few percent
+		}
+		for url, c := range counts {
+			if c < lo || c > hi {
+				t.Fatalf("%s: endpoint %s owns %d of %d keys: %v", policy, url, c, keys, counts)
+			}
+		}
+		// remove the fourth endpoint: its keys move, and (ring) no other or (Maglev) few others
+		removed := eps[3].Endpoint().URL
+		rest := append(append([]*EndpointState(nil), eps[:3]...), eps[4:]...)
+		p2 := build(t, policy, rest, 1)
+		moved, others := 0, 0
+		for k := range keys {
+			now := rest[p2.Pick(PickInfo{Key: hashString(fmt.Sprintf("key-%d", k))})].Endpoint().URL
+			if now != owner[k] {
+				moved++
+				if owner[k] != removed {
+					others++
+				}
+			}
+		}
+		if share := float64(moved) / keys; share < 0.05 || share > 0.15 {
+			t.Fatalf("%s: %.3f of keys moved, want about 1/%d", policy, share, n)
+		}
+		if maxOthers := map[string]int{"consistent_hash": 0, "maglev": keys / 50}[policy]; others > maxOthers {
+			t.Fatalf("%s: %d keys moved between endpoints that stayed", policy, others)
 		}
 	}
-	if share := float64(moved) / keys; share < 0.05 || share > 0.2 {
-		t.Fatalf("%.3f of keys moved, want about 1/%d", share, n)
+}
+
+func TestMaglevWeights(t *testing.T) {
+	eps := states(1, 2, 1)
+	p := build(t, "maglev", eps, 1)
+	counts := make([]float64, 3)
+	for k := range 40000 {
+		counts[p.Pick(PickInfo{Key: hashString(strconv.Itoa(k))})] += 1.0 / 40000
+	}
+	for i, want := range []float64{0.25, 0.5, 0.25} {
+		if math.Abs(counts[i]-want) > 0.02 {
+			t.Fatalf("maglev shares %v, want 1/4 1/2 1/4", counts)
+		}
 	}
 }
 
 func TestConsistentHashBoundedLoad(t *testing.T) {
-	eps := states(1, 1, 1, 1)
-	p := build(t, "consistent_hash", eps, 1)
-	key := hashString("hot")
-	home := p.Pick(PickInfo{Key: key})
-	eps[home].inflight.Store(10) // total 10, bound ceil(1.25*11/4) = 4
-	next := p.Pick(PickInfo{Key: key})
-	if next == home {
-		t.Fatalf("overloaded endpoint %d still took the key", home)
-	}
-	eps[home].inflight.Store(0)
-	if again := p.Pick(PickInfo{Key: key}); again != home {
-		t.Fatalf("key went to %d once the load fell, want %d", again, home)
+	for _, policy := range []string{"consistent_hash", "maglev"} {
+		eps := states(1, 1, 1, 1)
+		p := build(t, policy, eps, 1)
+		key := hashString("hot")
+		home := p.Pick(PickInfo{Key: key})
+		eps[home].inflight.Store(10) // total 10, bound ceil(1.25*11/4) = 4
+		if next := p.Pick(PickInfo{Key: key}); next == home {
+			t.Fatalf("%s: overloaded endpoint %d still took the key", policy, home)
+		}
+		eps[home].inflight.Store(0)
+		if again := p.Pick(PickInfo{Key: key}); again != home {
+			t.Fatalf("%s: key went to %d once the load fell, want %d", policy, again, home)
+		}
 	}
 }
 
