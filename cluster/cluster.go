@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -248,9 +249,15 @@ func (c *Cluster) refreshLocked(now time.Time) {
 		m.mu.Unlock()
 		weights[i] = max(1, int(math.Round(float64(m.Endpoint().weight())*100*f)))
 	}
+	all := append([]*EndpointState(nil), c.members...)
+	if old := c.snap.Load(); old != nil && slices.Equal(old.info.Endpoints, active) && slices.Equal(old.info.Weights, weights) {
+		if !slices.Equal(old.all, all) {
+			c.snap.Store(&snapshot{all: all, info: old.info, picker: old.picker})
+		}
+		return // same routing: keep the picker (and its round-robin position)
+	}
 	info := BuildInfo{Endpoints: active, Weights: weights, Rand: c.rnd, HashLoadFactor: c.cfg.HashLoadFactor}
-	s := &snapshot{all: append([]*EndpointState(nil), c.members...), info: info, picker: c.policy.Build(info)}
-	c.snap.Store(s)
+	c.snap.Store(&snapshot{all: all, info: info, picker: c.policy.Build(info)})
 }
 
 // transitionLocked moves m to the state its bookkeeping implies at now, emitting an event.

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"math"
 	"strconv"
 	"time"
 )
@@ -166,11 +167,8 @@ func (h *healthState) rampFactor(now time.Time, slowStart time.Duration) float64
 	if el >= slowStart {
 		return 1
 	}
-	f := float64(el) / float64(slowStart)
-	if f < 0.05 {
-		f = 0.05
-	}
-	return f
+	// in twentieths, so a slow start rebuilds the picker at most twenty times
+	return math.Max(1, math.Floor(20*float64(el)/float64(slowStart))) / 20
 }
 
 // ejectionLength returns how long the next ejection at now lasts, after letting the multiplier
