@@ -214,6 +214,7 @@ func TestFaultsThroughRealClient(t *testing.T) {
 		{faultinject.Garbage, fails},
 		{faultinject.ResetAfterRead, fails},
 		{faultinject.Hang, fails},
+		{faultinject.Blackhole, fails},
 	} {
 		bs[0].Set(tc.fault)
 		var sum int64

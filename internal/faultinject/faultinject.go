@@ -43,9 +43,12 @@ const (
 	Status503
 	// Garbage answers 200 OK with a body that is not an RPC answer, without running the handler.
 	Garbage
+	// Blackhole accepts connections and never reads from them, like a frozen process, until the
+	// fault changes (then they are closed) or the backend closes.
+	Blackhole
 )
 
-var faultNames = [...]string{"none", "refuse", "reset", "reset-after-read", "hang", "slow", "500", "503", "garbage"}
+var faultNames = [...]string{"none", "refuse", "reset", "reset-after-read", "hang", "slow", "500", "503", "garbage", "blackhole"}
 
 // String returns the fault's name, e.g. "reset-after-read".
 func (f Fault) String() string {
@@ -73,6 +76,7 @@ type Backend struct {
 	mu      sync.Mutex
 	ln      net.Listener // nil while refusing
 	conns   map[net.Conn]struct{}
+	held    []net.Conn    // connections swallowed by Blackhole
 	release chan struct{} // closed to end hanging requests
 	closed  bool
 	serving sync.WaitGroup
@@ -137,6 +141,7 @@ func (b *Backend) Set(f Fault) error {
 	}
 	close(b.release)
 	b.release = make(chan struct{})
+	b.dropHeldLocked()
 	if f == Refuse {
 		b.ln.Close()
 		b.ln = nil
@@ -165,10 +170,18 @@ func (b *Backend) Close() error {
 	}
 	b.closed = true
 	close(b.release)
+	b.dropHeldLocked()
 	b.mu.Unlock()
 	err := b.srv.Close()
 	b.serving.Wait()
 	return err
+}
+
+func (b *Backend) dropHeldLocked() {
+	for _, c := range b.held {
+		c.Close()
+	}
+	b.held = nil
 }
 
 func (b *Backend) connState(c net.Conn, s http.ConnState) {
@@ -182,7 +195,8 @@ func (b *Backend) connState(c net.Conn, s http.ConnState) {
 	}
 }
 
-// resetListener resets connections at once while the fault is Reset.
+// resetListener resets connections at once while the fault is Reset and holds them unread
+// while it is Blackhole.
 type resetListener struct {
 	net.Listener
 	b *Backend
@@ -194,10 +208,20 @@ func (l *resetListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if Fault(l.b.fault.Load()) != Reset {
+		switch Fault(l.b.fault.Load()) {
+		case Reset:
+			resetConn(c)
+		case Blackhole:
+			l.b.mu.Lock()
+			if l.b.closed || Fault(l.b.fault.Load()) != Blackhole {
+				c.Close()
+			} else {
+				l.b.held = append(l.b.held, c)
+			}
+			l.b.mu.Unlock()
+		default:
 			return c, nil
 		}
-		resetConn(c)
 	}
 }
 

@@ -159,3 +159,20 @@ func waitRequest(t *testing.T, b *Backend) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestBlackhole(t *testing.T) {
+	b := newEcho(t)
+	b.Set(Blackhole)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := post(ctx, b.URL(), "x"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want deadline exceeded", err)
+	}
+	if b.Requests() != 0 {
+		t.Fatal("a blackholed connection was read")
+	}
+	b.Set(None)
+	if code, body, err := post(t.Context(), b.URL(), "back"); err != nil || code != 200 || body != "back" {
+		t.Fatalf("%d %q %v", code, body, err)
+	}
+}
