@@ -174,3 +174,14 @@ func TestConcurrentChurn(t *testing.T) {
 		t.Fatalf("only %d calls made during the churn", st.Calls)
 	}
 }
+
+func TestNoEndpoints(t *testing.T) {
+	for _, mode := range []Mode{ModeFailover, ModeFailfast, ModeForking, ModeBroadcast} {
+		cfg := testConfig("round_robin")
+		cfg.Mode = mode
+		h := newHarness(t, cfg)
+		if _, err := h.call("m"); !errors.Is(err, ErrNoEndpoints) {
+			t.Fatalf("%s with no endpoints: %v", mode, err)
+		}
+	}
+}
