@@ -290,8 +290,8 @@ type broken struct{}
 func (broken) MarshalJSON() ([]byte, error) { return []byte(`{"a":}`), nil }
 
 func TestJSONMarshalers(t *testing.T) {
-	doc, err := jsonrpc.Marshal(map[string]any{"u": upper("abc"), "raw": json.RawMessage(` [1, 2] `)})
-	if want := `{"raw":[1, 2],"u":"ABC"}`; err != nil || string(doc) != want {
+	doc, err := jsonrpc.Marshal(map[string]any{"u": upper("abc"), "raw": json.RawMessage(` [1, 2] `), "nil": json.RawMessage(nil)})
+	if want := `{"nil":null,"raw":[1, 2],"u":"ABC"}`; err != nil || string(doc) != want {
 		t.Errorf("got %s, %v; want %s", doc, err, want)
 	}
 	var u upper

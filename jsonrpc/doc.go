@@ -80,6 +80,9 @@
 //     the first and readers that keep the last can be played against each other;
 //   - a string with invalid UTF-8, or a \u escape of a lone surrogate: *SyntaxError wrapping
 //     ErrInvalidUTF8;
+//   - more than MaxValues values in one document (default DefaultMaxValues, 1,000,000; every array
+//     element and object member counts): *LimitError, because decoding a dense document into
+//     interfaces costs many times its size in memory;
 //   - a batch of more than MaxBatch entries (default DefaultMaxBatch, 1,000): *LimitError wrapping
 //     ErrBatchTooLarge, answered as an invalid request; an empty batch: ErrEmptyBatch.
 //

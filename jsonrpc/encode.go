@@ -112,6 +112,10 @@ func (e *encState) encode(v any) error {
 	case time.Time:
 		return e.writeTime(x)
 	case json.RawMessage:
+		if x == nil {
+			e.buf = append(e.buf, "null"...)
+			return nil
+		}
 		return e.writeRaw(x, "json.RawMessage")
 	default:
 		rv := reflect.ValueOf(v)
@@ -156,7 +160,7 @@ func (e *encState) writeFloat(f float64, bits int) error {
 	}
 	abs := math.Abs(f)
 	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
 		format = 'e'
 	}
 	start := len(e.buf)

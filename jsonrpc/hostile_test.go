@@ -217,13 +217,36 @@ func TestSizeLimit(t *testing.T) {
 	}
 }
 
+// TestValuesLimit checks that a dense document, which would cost many times its size decoded into
+// interfaces, is refused before anything is built.
+func TestValuesLimit(t *testing.T) {
+	dense := []byte(`{"jsonrpc":"2.0","method":"system.multicall","params":[[` + strings.Repeat(`{},`, 5_000_000) + `{}]],"id":1}`)
+	var c jsonrpc.Codec
+	var code int
+	var out string
+	if n := allocated(func() { code, out = serveCode(t, &c, dense) }); code != jsonrpc.CodeParseError ||
+		!strings.Contains(out, "values limit of 1000000") || n > 64<<10 {
+		t.Errorf("allocated %d bytes, answered %d %.200s", n, code, out)
+	}
+	var v any
+	err := jsonrpc.DecodeOptions{MaxValues: 3}.Unmarshal([]byte(`[1,[2]]`), &v)
+	var le *jsonrpc.LimitError
+	if !errors.As(err, &le) || le.What != "values" {
+		t.Errorf("MaxValues 3: %v", err)
+	}
+	if err := (jsonrpc.DecodeOptions{MaxValues: 4}).Unmarshal([]byte(`[1,[2]]`), &v); err != nil {
+		t.Errorf("MaxValues 4: %v", err)
+	}
+}
+
 // TestManyParams checks that a request with a million positional params costs no memory per param
 // to decode, and that params can be read in any order.
 func TestManyParams(t *testing.T) {
 	body := []byte(`{"jsonrpc":"2.0","method":"m","params":[` + strings.Repeat(`7,`, 999_999) + `8],"id":1}`)
 	var reqs []jsonrpc.Request
 	var err error
-	if n := allocated(func() { reqs, _, err = jsonrpc.DecodeRequests(body) }); err != nil || n > 4<<10 {
+	o := jsonrpc.DecodeOptions{MaxValues: 2_000_000}
+	if n := allocated(func() { reqs, _, err = o.DecodeRequests(body) }); err != nil || n > 4<<10 {
 		t.Fatalf("decoding allocated %d bytes, %v", n, err)
 	}
 	r := &reqs[0]

@@ -151,7 +151,7 @@ func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, 
 		return nil, false, err
 	}
 	p := requestParser{
-		s:    scanner{data: data, maxDepth: o.maxDepth()},
+		s:    o.scanner(data),
 		opts: o,
 	}
 	var keyBuf [4][]byte // the envelope's member names, in one small allocation

@@ -117,7 +117,7 @@ func (o DecodeOptions) DecodeResponses(data []byte) (rs []Response, batch bool, 
 	if err := o.checkSize(data); err != nil {
 		return nil, false, err
 	}
-	s := scanner{data: data, maxDepth: o.maxDepth()}
+	s := o.scanner(data)
 	if s.peek() == '[' {
 		batch = true
 		maxBatch := o.MaxBatch

@@ -23,6 +23,9 @@ type scanner struct {
 	pos      int
 	depth    int
 	maxDepth int
+	values   int // values scanned so far
+	// maxValues limits values; 0 means no limit.
+	maxValues int
 	keys     [][]byte // names of the objects being scanned, innermost last
 	buf      []byte   // scratch for unescaping names
 }
@@ -76,6 +79,10 @@ func (s *scanner) end() error {
 
 // value validates one value after optional white space and moves past it.
 func (s *scanner) value() error {
+	s.values++
+	if s.values > s.maxValues && s.maxValues > 0 {
+		return &LimitError{What: "values", Limit: int64(s.maxValues), Offset: int64(s.pos)}
+	}
 	switch s.peek() {
 	case '{':
 		return s.object(nil)
