@@ -26,8 +26,8 @@ type scanner struct {
 	values   int // values scanned so far
 	// maxValues limits values; 0 means no limit.
 	maxValues int
-	keys     [][]byte // names of the objects being scanned, innermost last
-	buf      []byte   // scratch for unescaping names
+	keys      [][]byte // names of the objects being scanned, innermost last
+	buf       []byte   // scratch for unescaping names
 }
 
 func (s *scanner) syntaxError(msg string) error {
