@@ -23,7 +23,7 @@ const (
 
 // DecodeOptions control decoding. The zero value applies the default limits, which are safe on
 // untrusted input: every document is checked in full (grammar, UTF-8, duplicate member names,
-// nesting, number length) before any value is built, in time linear in its size.
+// nesting, number length, count of values) before any value is built, in time linear in its size.
 type DecodeOptions struct {
 	// MaxDepth is the deepest nesting of arrays and objects accepted; 0 means DefaultMaxDepth. The
 	// request object and a batch around it count as levels.

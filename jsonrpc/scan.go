@@ -27,7 +27,6 @@ type scanner struct {
 	// maxValues limits values; 0 means no limit.
 	maxValues int
 	keys      [][]byte // names of the objects being scanned, innermost last
-	buf       []byte   // scratch for unescaping names
 }
 
 func (s *scanner) syntaxError(msg string) error {
