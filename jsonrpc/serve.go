@@ -6,8 +6,9 @@ import "context"
 // rpc.Registry.Call does. For a notification the outcome is discarded.
 type Handler func(ctx context.Context, req *Request) (result any, err error)
 
-// Codec bundles the options a server answers JSON-RPC bodies with. The zero value uses the
-// default limits and DefaultErrorCode.
+// Codec bundles the options a server answers JSON-RPC bodies with. It is read-only while in use and
+// safe for concurrent use. The zero value uses the default limits and CodeInternalError for
+// handler errors that carry no code.
 type Codec struct {
 	Decode DecodeOptions
 	Encode EncodeOptions
