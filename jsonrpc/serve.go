@@ -2,7 +2,7 @@ package jsonrpc
 
 import "context"
 
-// Handler runs one valid, non-batch-level request and returns its result or error, as
+// Handler runs one valid request (a single one or a batch entry) and returns its result or error, as
 // rpc.Registry.Call does. For a notification the outcome is discarded.
 type Handler func(ctx context.Context, req *Request) (result any, err error)
 
