@@ -734,3 +734,27 @@ func TestErrorClasses(t *testing.T) {
 		t.Errorf("malformed fault: %v does not wrap ErrNotFault", err)
 	}
 }
+
+// Recursive types decode through the decoder cache's placeholder, and a byte slice also takes an
+// array of small ints.
+func TestDecodeRecursiveTypesAndByteArrays(t *testing.T) {
+	type node struct {
+		Name string           `xmlrpc:"name"`
+		Kids []node           `xmlrpc:"kids"`
+		Next *node            `xmlrpc:"next"`
+		Tags map[string]*node `xmlrpc:"tags"`
+	}
+	in := node{Name: "a", Kids: []node{{Name: "b"}}, Next: &node{Name: "c"}, Tags: map[string]*node{"t": {Name: "d"}}}
+	b, err := Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out node
+	if err := Unmarshal(b, &out); err != nil || out.Kids[0].Name != "b" || out.Next.Name != "c" || out.Tags["t"].Name != "d" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	var bs []byte
+	if err := Unmarshal([]byte(`<value><array><data><value><int>1</int></value><value><int>255</int></value></data></array></value>`), &bs); err != nil || !reflect.DeepEqual(bs, []byte{1, 255}) {
+		t.Errorf("array into []byte: %v %v", bs, err)
+	}
+}

@@ -82,7 +82,7 @@ func newDecoder(t reflect.Type) decoderFunc {
 		return stringDecoder
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return bytesDecoder
+			return newBytesDecoder(t)
 		}
 		return newSliceDecoder(t)
 	case reflect.Array:
@@ -110,6 +110,15 @@ func nilInto(d *decoder, el *elem, v reflect.Value) error {
 	}
 	v.SetZero()
 	return nil
+}
+
+// notKind handles an element that is not the container a decoder wants: nil zeroes v, anything
+// else is a type mismatch.
+func notKind(d *decoder, el *elem, v reflect.Value) error {
+	if el.kind == kNil {
+		return nilInto(d, el, v)
+	}
+	return mismatch(d, el, v)
 }
 
 // mismatch skips (validating) el and reports that it cannot go into v.
@@ -275,22 +284,24 @@ func stringDecoder(d *decoder, e elem, v reflect.Value) error {
 	return mismatch(d, el, v)
 }
 
-func bytesDecoder(d *decoder, e elem, v reflect.Value) error {
-	el := &e
-	switch el.kind {
-	case kBase64:
-		b, err := d.base64Value(el)
-		if err != nil {
-			return err
+// newBytesDecoder decodes base64 into a byte slice, and also an array of small ints.
+func newBytesDecoder(t reflect.Type) decoderFunc {
+	asArray := newSliceDecoder(t)
+	return func(d *decoder, e elem, v reflect.Value) error {
+		el := &e
+		switch el.kind {
+		case kBase64:
+			b, err := d.base64Value(el)
+			if err != nil {
+				return err
+			}
+			v.SetBytes(b)
+			return nil
+		case kArray:
+			return asArray(d, e, v)
 		}
-		v.SetBytes(b)
-		return nil
-	case kNil:
-		return nilInto(d, el, v)
-	case kArray:
-		return newSliceDecoder(v.Type())(d, *el, v)
+		return notKind(d, el, v)
 	}
-	return mismatch(d, el, v)
 }
 
 func timeDecoder(d *decoder, e elem, v reflect.Value) error {
@@ -347,18 +358,12 @@ func bigFloatDecoder(d *decoder, e elem, v reflect.Value) error {
 
 func newSliceDecoder(t reflect.Type) decoderFunc {
 	elemType := t.Elem()
-	var elemDec decoderFunc
-	var once sync.Once
+	elemDec := decoderFor(elemType) // a recursive type gets the cache's placeholder
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
-		switch el.kind {
-		case kArray:
-		case kNil:
-			return nilInto(d, el, v)
-		default:
-			return mismatch(d, el, v)
+		if el.kind != kArray {
+			return notKind(d, el, v)
 		}
-		once.Do(func() { elemDec = decoderFor(elemType) })
 		n := 0
 		if v.IsNil() {
 			v.Set(reflect.MakeSlice(t, 0, 4))
@@ -385,12 +390,8 @@ func newArrayDecoder(t reflect.Type) decoderFunc {
 	elemDec := decoderFor(t.Elem())
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
-		switch el.kind {
-		case kArray:
-		case kNil:
-			return nilInto(d, el, v)
-		default:
-			return mismatch(d, el, v)
+		if el.kind != kArray {
+			return notKind(d, el, v)
 		}
 		n := 0
 		err := d.arrayItems(el, func(i int) error {
@@ -412,18 +413,12 @@ func newArrayDecoder(t reflect.Type) decoderFunc {
 
 func newMapDecoder(t reflect.Type) decoderFunc {
 	elemType := t.Elem()
-	var elemDec decoderFunc
-	var once sync.Once
+	elemDec := decoderFor(elemType) // a recursive type gets the cache's placeholder
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
-		switch el.kind {
-		case kStruct:
-		case kNil:
-			return nilInto(d, el, v)
-		default:
-			return mismatch(d, el, v)
+		if el.kind != kStruct {
+			return notKind(d, el, v)
 		}
-		once.Do(func() { elemDec = decoderFor(elemType) })
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(t))
 		}
@@ -444,21 +439,14 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 func newStructDecoder(t reflect.Type) decoderFunc {
 	si := cachedStructInfo(t)
 	decs := make([]decoderFunc, len(si.fields))
-	var once sync.Once
+	for i := range si.fields {
+		decs[i] = decoderFor(si.fields[i].typ)
+	}
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
-		switch el.kind {
-		case kStruct:
-		case kNil:
-			return nilInto(d, el, v)
-		default:
-			return mismatch(d, el, v)
+		if el.kind != kStruct {
+			return notKind(d, el, v)
 		}
-		once.Do(func() {
-			for i := range si.fields {
-				decs[i] = decoderFor(si.fields[i].typ)
-			}
-		})
 		return d.structMembers(el, func(name []byte) error {
 			i := si.lookup(name)
 			if i < 0 {
