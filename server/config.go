@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -28,13 +29,34 @@ type Middleware func(http.Handler) http.Handler
 // Config configures a Server. Start from DefaultConfig and change what you need.
 type Config struct {
 	// Paths are the URL paths that serve calls and documentation; others get 404. A single "*"
-	// serves every path, for mounting under a prefix of another mux.
+	// serves every path, for mounting under a prefix of another mux. They serve both protocols:
+	// each request is XML-RPC or JSON-RPC by its Content-Type (text/xml or application/xml;
+	// application/json, application/json-rpc or application/jsonrequest), and for a missing or
+	// generic type (text/plain, application/octet-stream) by the body's first non-space byte,
+	// '<' or '{' / '['.
 	Paths []string
+	// XMLRPCPaths and JSONRPCPaths are further paths that serve only XML-RPC or only JSON-RPC,
+	// whatever the Content-Type (and the documentation page). A path is in at most one of Paths,
+	// XMLRPCPaths and JSONRPCPaths; with "*" in Paths they take precedence for their paths. To
+	// serve only XML-RPC, leave Paths empty and list the paths in XMLRPCPaths.
+	XMLRPCPaths  []string
+	JSONRPCPaths []string
 	// MaxBodySize is the largest request body accepted, in bytes, before and after gzip
 	// decompression. Larger requests get 413.
 	MaxBodySize int64
-	// MaxDepth limits how deeply request values nest; deeper is a parse error fault.
+	// MaxDepth limits how deeply request values nest; deeper is a parse error fault. For
+	// JSON-RPC the request object and a batch around it count as levels.
 	MaxDepth int
+	// MaxBatch limits the entries of one JSON-RPC batch; a larger batch is answered with one
+	// invalid-request error object.
+	MaxBatch int
+	// MaxValues limits the values (every array element and object member) of one JSON-RPC
+	// request body; more is a parse error. Dense JSON costs many times its size once decoded, so
+	// this bounds memory where MaxBodySize alone would not.
+	MaxValues int
+	// LargeIntsAsStrings makes JSON-RPC responses carry integers beyond ±(2^53-1), which a
+	// JavaScript number cannot hold exactly, as decimal strings instead of numbers.
+	LargeIntsAsStrings bool
 	// BodyStallTimeout is how long reading the request body may wait for more bytes: a client that
 	// declares more than it sends gets 408 after at most this (and at least half of it), not a hung
 	// handler.
@@ -88,8 +110,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// DefaultConfig returns the default configuration: paths "/" and "/RPC2", 16 MiB bodies, depth
-// 100, a 750 ms body stall timeout within 60 s for the whole body, no call timeout, no in-flight
+// DefaultConfig returns the default configuration: paths "/" and "/RPC2" serving XML-RPC and
+// JSON-RPC, 16 MiB bodies, depth 100, JSON-RPC batches of 1,000 and 1,000,000 values, a 750 ms body stall timeout within 60 s for the whole body, no call timeout, no in-flight
 // cap (Retry-After 1 s when set), gzip above 1400 bytes, documentation on, no authentication; for
 // Serve, a 1 s header timeout, 120 s write and idle timeouts, 64 KiB headers and 30 s to drain.
 func DefaultConfig() *Config {
@@ -97,11 +119,13 @@ func DefaultConfig() *Config {
 		Paths:             []string{"/", "/RPC2"},
 		MaxBodySize:       16 << 20,
 		MaxDepth:          xmlrpc.DefaultMaxDepth,
+		MaxBatch:          jsonrpc.DefaultMaxBatch,
+		MaxValues:         jsonrpc.DefaultMaxValues,
 		BodyStallTimeout:  750 * time.Millisecond,
 		BodyTimeout:       60 * time.Second,
 		RetryAfter:        time.Second,
 		GzipThreshold:     1400,
-		Title:             "harp XML-RPC service",
+		Title:             "harp RPC service",
 		Realm:             "harp",
 		ReadHeaderTimeout: time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -116,22 +140,16 @@ func VerifyConfig(c *Config) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
 	}
-	if len(c.Paths) == 0 {
-		return bad("no Paths")
-	}
-	for _, p := range c.Paths {
-		if p != "*" && !strings.HasPrefix(p, "/") {
-			return bad("path %q does not start with /", p)
-		}
-		if p == "*" && len(c.Paths) > 1 {
-			return bad(`"*" must be the only path`)
-		}
+	if err := verifyPaths(c); err != nil {
+		return bad("%s", err)
 	}
 	switch {
 	case c.MaxBodySize <= 0:
 		return bad("MaxBodySize must be positive")
 	case c.MaxDepth <= 0:
 		return bad("MaxDepth must be positive")
+	case c.MaxBatch <= 0 || c.MaxValues <= 0:
+		return bad("MaxBatch and MaxValues must be positive")
 	case c.BodyStallTimeout <= 0 || c.BodyTimeout <= 0:
 		return bad("BodyStallTimeout and BodyTimeout must be positive")
 	case c.CallTimeout < 0 || c.MaxInFlight < 0:
@@ -144,6 +162,31 @@ func VerifyConfig(c *Config) error {
 		return bad("timeouts and MaxHeaderBytes must not be negative")
 	case c.Dialect != xmlrpc.DialectStandard && c.Dialect != xmlrpc.DialectApache:
 		return bad("unknown Dialect %d", c.Dialect)
+	}
+	return nil
+}
+
+// verifyPaths checks Paths, XMLRPCPaths and JSONRPCPaths: at least one path, each starting with
+// /, "*" only alone in Paths, no path twice.
+func verifyPaths(c *Config) error {
+	if len(c.Paths)+len(c.XMLRPCPaths)+len(c.JSONRPCPaths) == 0 {
+		return errors.New("no Paths")
+	}
+	seen := make(map[string]bool)
+	for i, list := range [][]string{c.Paths, c.XMLRPCPaths, c.JSONRPCPaths} {
+		for _, p := range list {
+			switch {
+			case p == "*" && i == 0 && len(list) == 1:
+			case p == "*":
+				return errors.New(`"*" must be the only entry of Paths`)
+			case !strings.HasPrefix(p, "/"):
+				return fmt.Errorf("path %q does not start with /", p)
+			}
+			if seen[p] {
+				return fmt.Errorf("path %q is listed twice", p)
+			}
+			seen[p] = true
+		}
 	}
 	return nil
 }

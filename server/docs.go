@@ -28,10 +28,17 @@ var docTemplate = template.Must(template.New("docs").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
 dt{font-family:monospace;font-size:1.1em;margin-top:1em}dd{margin:.3em 0 0 2em;white-space:pre-wrap}
-.sig{color:#555}</style></head>
+.sig{color:#555}pre{background:#f4f4f4;padding:.5em;overflow-x:auto}</style></head>
 <body><h1>{{.Title}}</h1>
-<p>XML-RPC endpoint: POST a methodCall to {{.Paths}}. {{len .Methods}} methods, with introspection
-(system.listMethods, system.methodHelp, system.methodSignature) and system.multicall.</p>
+<p>{{len .Methods}} methods, with introspection (system.listMethods, system.methodHelp,
+system.methodSignature) and system.multicall, over two protocols.</p>
+{{if .XMLPaths}}<p>XML-RPC: POST a methodCall with Content-Type text/xml to {{.XMLPaths}}.</p>
+<pre>{{.XMLExample}}</pre>{{end}}
+{{if .JSONPaths}}<p>JSON-RPC 2.0: POST a request, a notification or a batch with Content-Type
+application/json to {{.JSONPaths}}. Params are positional (an array) or named (an object, which
+binds to a method's single struct or map parameter). Binary values travel as base64 strings,
+times as RFC 3339 strings, 64-bit integers as exact numbers.</p>
+<pre>{{.JSONExample}}</pre>{{end}}
 <dl>{{range .Methods}}
 <dt id="{{.Name}}"><a href="#{{.Name}}">{{.Name}}</a> <span class="sig">{{.Signature}}</span></dt>
 <dd>{{if .Help}}{{.Help}}{{else}}<em>no help text</em>{{end}}</dd>{{end}}
@@ -48,13 +55,27 @@ func (s *Server) page() []byte {
 	}
 	ms := s.reg.Methods()
 	data := struct {
-		Title   string
-		Paths   string
-		Methods []docMethod
-	}{Title: s.cfg.Title, Paths: joinPaths(s.cfg.Paths)}
+		Title                   string
+		XMLPaths, JSONPaths     string
+		XMLExample, JSONExample string
+		Methods                 []docMethod
+	}{
+		Title:     s.cfg.Title,
+		XMLPaths:  joinPaths(append(append([]string(nil), s.cfg.Paths...), s.cfg.XMLRPCPaths...)),
+		JSONPaths: joinPaths(append(append([]string(nil), s.cfg.Paths...), s.cfg.JSONRPCPaths...)),
+	}
+	example := rpc.MethodListMethods
 	for _, m := range ms {
 		data.Methods = append(data.Methods, docMethod{Name: m.Name(), Signature: signatureText(m), Help: m.Help()})
+		if example == rpc.MethodListMethods && !strings.HasPrefix(m.Name(), "system.") {
+			example = m.Name()
+		}
 	}
+	// The examples ask for the help of the first method: a call every server answers.
+	data.XMLExample = `<?xml version="1.0"?>
+<methodCall><methodName>system.methodHelp</methodName>
+<params><param><value><string>` + template.HTMLEscapeString(example) + `</string></value></param></params></methodCall>`
+	data.JSONExample = `{"jsonrpc": "2.0", "method": "system.methodHelp", "params": [` + strconv.Quote(example) + `], "id": 1}`
 	var b bytes.Buffer
 	if err := docTemplate.Execute(&b, data); err != nil {
 		s.log.Error("server: rendering the documentation page", "err", err)

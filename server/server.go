@@ -21,9 +21,10 @@ import (
 type Server struct {
 	cfg      Config
 	reg      *rpc.Registry
-	paths    map[string]bool // nil serves every path
-	protos   []protocol
-	handler  http.Handler // the core wrapped in Config.Middleware
+	routes   map[string][]protocol // the protocols each listed path serves
+	wildcard []protocol            // what every other path serves: nil (404) unless Paths is "*"
+	protos   []protocol            // every protocol, XML-RPC first
+	handler  http.Handler          // the core wrapped in Config.Middleware
 	log      *slog.Logger
 	inflight atomic.Int64
 	retry    []string // Retry-After value
@@ -48,17 +49,28 @@ func New(reg *rpc.Registry, cfg *Config) (*Server, error) {
 	}
 	s := &Server{cfg: *cfg, reg: reg, log: cfg.Logger, https: make(map[*http.Server]struct{})}
 	s.cfg.Paths = append([]string(nil), cfg.Paths...)
+	s.cfg.XMLRPCPaths = append([]string(nil), cfg.XMLRPCPaths...)
+	s.cfg.JSONRPCPaths = append([]string(nil), cfg.JSONRPCPaths...)
 	s.cfg.Middleware = append([]Middleware(nil), cfg.Middleware...)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if cfg.Paths[0] != "*" {
-		s.paths = make(map[string]bool, len(cfg.Paths))
-		for _, p := range cfg.Paths {
-			s.paths[p] = true
+	xml, json := newXMLProtocol(reg, &s.cfg), newJSONProtocol(reg, &s.cfg)
+	s.protos = []protocol{xml, json}
+	s.routes = make(map[string][]protocol)
+	for _, p := range s.cfg.Paths {
+		if p == "*" {
+			s.wildcard = s.protos
+		} else {
+			s.routes[p] = s.protos
 		}
 	}
-	s.protos = []protocol{newXMLProtocol(reg, &s.cfg)}
+	for _, p := range s.cfg.XMLRPCPaths {
+		s.routes[p] = s.protos[:1]
+	}
+	for _, p := range s.cfg.JSONRPCPaths {
+		s.routes[p] = s.protos[1:]
+	}
 	secs := (cfg.RetryAfter + time.Second - 1) / time.Second
 	s.retry = []string{strconv.FormatInt(int64(secs), 10)}
 	s.wwwAuth = []string{`Basic realm=` + strconv.Quote(cfg.Realm) + `, charset="UTF-8"`}
@@ -82,8 +94,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveCore(w http.ResponseWriter, r *http.Request) {
-	if s.paths != nil && !s.paths[r.URL.Path] {
-		httpError(w, http.StatusNotFound, "not found: the RPC paths are "+joinPaths(s.cfg.Paths))
+	protos, ok := s.routes[r.URL.Path]
+	if !ok {
+		protos = s.wildcard
+	}
+	if protos == nil {
+		httpError(w, http.StatusNotFound, "not found: the RPC paths are "+s.allPaths())
 		return
 	}
 	if s.cfg.BasicAuth != nil && !s.authorized(r) {
@@ -94,7 +110,7 @@ func (s *Server) serveCore(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodPost:
-		s.serveCall(w, r)
+		s.serveCall(w, r, protos)
 	case http.MethodGet, http.MethodHead:
 		if s.cfg.DisableDocs {
 			w.Header()["Allow"] = allowPost
@@ -128,6 +144,11 @@ func joinPaths(ps []string) string {
 	return s
 }
 
+// allPaths lists every path served, for a 404 answer.
+func (s *Server) allPaths() string {
+	return joinPaths(append(append(append([]string(nil), s.cfg.Paths...), s.cfg.XMLRPCPaths...), s.cfg.JSONRPCPaths...))
+}
+
 func (s *Server) authorized(r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
 	return ok && s.cfg.BasicAuth(user, pass)
@@ -149,7 +170,7 @@ func Users(passwords map[string]string) func(user, password string) bool {
 	}
 }
 
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, protos []protocol) {
 	if s.cfg.MaxInFlight > 0 {
 		n := s.inflight.Add(1)
 		defer s.inflight.Add(-1)
@@ -187,7 +208,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request) {
 		httpError(w, be.status, be.msg)
 		return
 	}
-	p := pickProtocol(s.protos, r.Header, body)
+	p := pickProtocol(protos, r.Header, body)
 	resp, info, ok := s.run(r.Context(), p, body, st.out)
 	abandoned = !ok
 	if ok {
