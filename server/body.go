@@ -69,43 +69,6 @@ func putBuf(b *[]byte) {
 
 var gzipReaders sync.Pool // *gzip.Reader
 
-// deadlineReader reads a request body under a read deadline of at most stall from the last renewal,
-// never past end, renewed once half of stall has passed: so a client that stops sending fails the
-// read after between stall/2 and stall instead of holding the handler, and a small body costs one
-// deadline change (net/http clears it when the body ends). It lives in the pooled reqState: one
-// per request would be an allocation on the hot path.
-type deadlineReader struct {
-	r     io.Reader
-	rc    http.ResponseController
-	stall time.Duration
-	end   time.Time
-	last  time.Time // when the deadline was last set; zero before the first read
-	ok    bool      // deadlines are supported by the connection
-	eof   bool      // the body was read to its end
-}
-
-func (d *deadlineReader) Read(p []byte) (int, error) {
-	if d.ok {
-		now := time.Now()
-		if d.last.IsZero() || now.Sub(d.last) > d.stall/2 {
-			dl := now.Add(d.stall)
-			if dl.After(d.end) {
-				dl = d.end
-			}
-			if err := d.rc.SetReadDeadline(dl); err != nil {
-				d.ok = false
-			} else {
-				d.last = now
-			}
-		}
-	}
-	n, err := d.r.Read(p)
-	if err == io.EOF {
-		d.eof = true
-	}
-	return n, err
-}
-
 // readBody reads the request body into st.in (grown as needed), decompressing gzip, within the
 // size limit and deadlines, and returns it. Errors are *bodyError.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, st *reqState) ([]byte, error) {
@@ -120,10 +83,8 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 		return buf, errTooLarge
 	}
 	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
-		ok: r.Body != http.NoBody}
-	if dr.ok {
-		dr.end = time.Now().Add(s.cfg.BodyTimeout)
-	}
+		timeout: s.cfg.BodyTimeout, ok: r.Body != http.NoBody}
+	dr.inherit = dr.ok && r.Context().Value(ownServerKey{}) != nil
 	defer func() {
 		if !dr.last.IsZero() && !dr.eof {
 			// The connection's background read, which notices a client going away, must not

@@ -15,14 +15,17 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 		Handler:           s,
 		TLSConfig:         s.cfg.TLSConfig.Clone(),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		// A backstop for connections whose body deadline cannot be set (a middleware's writer
-		// that hides the connection): the handler renews and clears the deadline otherwise.
-		ReadTimeout:    s.cfg.ReadHeaderTimeout + s.cfg.BodyTimeout,
+		// Equal to ReadHeaderTimeout, so net/http sets one read deadline per request instead of
+		// two, and that deadline also bounds the first read of the body: the handler's
+		// deadlineReader takes over from the second read on (a small body needs none).
+		ReadTimeout:    s.cfg.ReadHeaderTimeout,
 		WriteTimeout:   s.cfg.WriteTimeout,
 		IdleTimeout:    s.cfg.IdleTimeout,
 		MaxHeaderBytes: s.cfg.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
-		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.WithoutCancel(ctx), ownServerKey{}, true)
+		},
 	}
 }
 

@@ -72,7 +72,7 @@ var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
 func getDecoder(o *DecodeOptions, data []byte, pos int) *decoder {
 	d := decoderPool.Get().(*decoder)
 	scratch := d.scratch[:0]
-	*d = decoder{opts: o, maxDepth: o.maxDepth(), loc: o.Location}
+	*d = decoder{disallowUnknown: o.DisallowUnknownFields, maxDepth: o.maxDepth(), loc: o.Location}
 	d.scratch = scratch
 	d.data = data
 	d.pos = pos
@@ -88,7 +88,7 @@ func putDecoder(d *decoder) {
 		d.scratch = nil // do not pin large buffers
 	}
 	d.data = nil
-	d.opts = nil
+	d.loc = nil
 	decoderPool.Put(d)
 }
 
@@ -301,7 +301,10 @@ func (c *Call) DecodeParam(i int, v any) error {
 	d := getDecoder(&c.opts, c.data, c.offsets[i])
 	err = d.value(rv)
 	putDecoder(d)
-	return withDecodePath(err, "params["+strconv.Itoa(i)+"]")
+	if err != nil {
+		return withDecodePath(err, "params["+strconv.Itoa(i)+"]")
+	}
+	return nil
 }
 
 // Params decodes every parameter into its natural Go type.
@@ -400,10 +403,13 @@ func (d *Decoder) DecodeResponse(v any) error {
 // decoder is the state of one decoding.
 type decoder struct {
 	scanner
-	opts     *DecodeOptions
-	maxDepth int
-	depth    int
-	loc      *time.Location
+	// disallowUnknown is DecodeOptions.DisallowUnknownFields. The decoder copies what it needs
+	// of the options rather than pointing at them, so that options passed by value stay on
+	// the caller's stack.
+	disallowUnknown bool
+	maxDepth        int
+	depth           int
+	loc             *time.Location
 }
 
 // end checks that only white space, comments and processing instructions follow the root.

@@ -28,6 +28,16 @@ type decoderFunc func(d *decoder, el elem, v reflect.Value) error
 var decoderCache sync.Map // reflect.Type -> decoderFunc
 
 func decoderFor(t reflect.Type) decoderFunc {
+	if t.PkgPath() == "" {
+		// Predeclared scalars and any have no methods, so their decoder depends on the kind
+		// alone: no cache lookup (a hash of the type) for the most common parameters.
+		if f := kindDecoder(t.Kind()); f != nil {
+			return f
+		}
+		if t.Kind() == reflect.Interface && t.NumMethod() == 0 {
+			return anyDecoder
+		}
+	}
 	if f, ok := decoderCache.Load(t); ok {
 		return f.(decoderFunc)
 	}
@@ -50,6 +60,23 @@ func decoderFor(t reflect.Type) decoderFunc {
 	return f
 }
 
+// kindDecoder returns the decoder of a scalar kind, which depends on the kind alone, or nil.
+func kindDecoder(k reflect.Kind) decoderFunc {
+	switch k {
+	case reflect.Bool:
+		return boolDecoder
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return intDecoder
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return uintDecoder
+	case reflect.Float32, reflect.Float64:
+		return floatDecoder
+	case reflect.String:
+		return stringDecoder
+	}
+	return nil
+}
+
 func newDecoder(t reflect.Type) decoderFunc {
 	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(unmarshalerType) {
 		return unmarshalerDecoder
@@ -62,6 +89,9 @@ func newDecoder(t reflect.Type) decoderFunc {
 	case bigFloatType:
 		return bigFloatDecoder
 	}
+	if f := kindDecoder(t.Kind()); f != nil {
+		return f
+	}
 	switch t.Kind() {
 	case reflect.Interface:
 		if t.NumMethod() == 0 {
@@ -70,16 +100,6 @@ func newDecoder(t reflect.Type) decoderFunc {
 		return ifaceDecoder
 	case reflect.Pointer:
 		return newPtrDecoder(t)
-	case reflect.Bool:
-		return boolDecoder
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return intDecoder
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return uintDecoder
-	case reflect.Float32, reflect.Float64:
-		return floatDecoder
-	case reflect.String:
-		return stringDecoder
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return newBytesDecoder(t)
@@ -450,7 +470,7 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 		return d.structMembers(el, func(name []byte) error {
 			i := si.lookup(name)
 			if i < 0 {
-				if d.opts.DisallowUnknownFields {
+				if d.disallowUnknown {
 					return &UnknownMemberError{Name: string(name), Type: t, Path: string(name)}
 				}
 				return d.valueDec(reflect.Value{}, nil)
