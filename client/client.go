@@ -15,7 +15,7 @@ import (
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
-// Client calls methods on one XML-RPC server. It is safe for any number of goroutines at once:
+// Client calls methods on one XML-RPC server, or JSON-RPC server with WithJSONRPC. It is safe for any number of goroutines at once:
 // calls share a pool of keep-alive connections, and none waits for another except through the
 // pool's limits (WithMaxConnsPerHost). Make one Client per server and reuse it.
 type Client struct {
@@ -30,6 +30,7 @@ type Client struct {
 	timeout       time.Duration
 	gzipRequests  bool
 	gzipThreshold int
+	js            *jsonCodec // nil for XML-RPC
 
 	inflight atomic.Int64
 	closed   atomic.Bool
@@ -59,6 +60,12 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 		timeout:       cfg.timeout,
 		gzipRequests:  cfg.gzipRequests,
 		gzipThreshold: cfg.gzipThreshold,
+		js:            cfg.json,
+	}
+	contentType := "text/xml"
+	if c.js != nil {
+		contentType = "application/json"
+		c.maxSize = c.js.dec.MaxSize
 	}
 	if c.maxSize == 0 {
 		c.maxSize = xmlrpc.DefaultMaxSize
@@ -77,7 +84,7 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 	}
 
 	h := cfg.header.Clone()
-	h.Set("Content-Type", "text/xml")
+	h.Set("Content-Type", contentType)
 	h.Set("User-Agent", cfg.userAgent)
 	if cfg.acceptGzip {
 		h.Set("Accept-Encoding", "gzip")
@@ -122,12 +129,16 @@ func (c *Client) URL() string { return c.ep.redacted }
 // A server handler that calls another server with the ctx it was given passes its own deadline
 // and cancellation on, so a chain of calls never outlives the first caller: when the first
 // caller gives up, each hop's connection is closed and the next server cancels its handler.
+//
+// With WithJSONRPC, the call is a JSON-RPC request and an error object answered is a
+// *jsonrpc.Error instead of a fault; everything else is the same.
 func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
-	if reply != nil {
-		// Refuse an unusable reply before the call runs, not after.
-		if rv := reflect.ValueOf(reply); rv.Kind() != reflect.Pointer || rv.IsNil() {
-			return fmt.Errorf("client: %s: %w", method, &xmlrpc.InvalidUnmarshalError{Type: reflect.TypeOf(reply)})
-		}
+	if c.js != nil {
+		return c.callJSON(ctx, method, reply, args, nil)
+	}
+	// Refuse an unusable reply before the call runs, not after.
+	if err := checkReply(method, reply, invalidXMLReply); err != nil {
+		return err
 	}
 	resp, err := c.send(ctx, method, args)
 	if err != nil {
@@ -138,7 +149,8 @@ func (c *Client) Call(ctx context.Context, method string, reply any, args ...any
 }
 
 // CallRaw calls method with args like Call, but returns the server's 200 answer undecoded: a
-// <methodResponse> document, which may hold a fault. Failures to get that far are returned as by
+// <methodResponse> document, which may hold a fault (with WithJSONRPC, a JSON-RPC response, which
+// may hold an error object). Failures to get that far are returned as by
 // Call. It suits debugging tools and proxies; harp call --xml prints its result.
 func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byte, error) {
 	resp, err := c.send(ctx, method, args)
@@ -149,13 +161,29 @@ func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byt
 	return append([]byte(nil), *resp...), nil
 }
 
-// send encodes the call and exchanges it, returning the 200 answer's body in a pooled buffer.
+func invalidXMLReply(t reflect.Type) error { return &xmlrpc.InvalidUnmarshalError{Type: t} }
+
+// send encodes the call in the client's protocol and exchanges it, returning the 200 answer's body
+// in a pooled buffer.
 func (c *Client) send(ctx context.Context, method string, args []any) (*[]byte, error) {
+	if c.js != nil {
+		id := c.js.nextID()
+		return c.sendWith(ctx, method, func(dst []byte) ([]byte, error) {
+			return c.js.enc.AppendRequest(dst, id, method, args...)
+		})
+	}
+	return c.sendWith(ctx, method, func(dst []byte) ([]byte, error) {
+		return c.enc.AppendCall(dst, method, args...)
+	})
+}
+
+// sendWith encodes a request with encode, appending to a pooled buffer, and exchanges it.
+func (c *Client) sendWith(ctx context.Context, method string, encode func(dst []byte) ([]byte, error)) (*[]byte, error) {
 	if ctx == nil {
 		return nil, ErrNilContext
 	}
 	req := getBuf()
-	b, err := c.enc.AppendCall((*req)[:0], method, args...)
+	b, err := encode((*req)[:0])
 	if err != nil {
 		putBuf(req)
 		return nil, fmt.Errorf("client: %s: encoding call: %w", method, err)
@@ -255,7 +283,8 @@ func (c *Client) exchange(ctx context.Context, method string, reqBuf *[]byte) (*
 		return nil, newTransportError(ctx, method, c.ep.redacted, op, sent, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && (c.js == nil || resp.StatusCode != http.StatusNoContent) {
+		// JSON-RPC answers notifications with 204 No Content: an empty body.
 		return nil, statusError(method, c.ep.redacted, resp)
 	}
 	body, err := readBody(resp, c.maxSize)

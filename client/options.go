@@ -55,6 +55,7 @@ type config struct {
 	gzipThreshold       int
 	enc                 xmlrpc.EncodeOptions
 	dec                 xmlrpc.DecodeOptions
+	json                *jsonCodec // set by WithJSONRPC and WithJSONOptions
 }
 
 func defaultConfig() *config {
