@@ -1,6 +1,6 @@
 // Package demo holds the services `harp serve` and `harp demo` expose: the seed's example (pow,
 // add and div, as registered functions and as methods of a registered value), echo, time.now,
-// the complete UserLand validator1 suite, and a counter of executions that lets a load test
+// the complete UserLand validator1 suite, a Zabbix-style user.login, and a counter of executions that lets a load test
 // prove that no non-idempotent call ran twice.
 package demo
 
@@ -12,8 +12,8 @@ import (
 	"github.com/harp-rpc/harp/rpc"
 )
 
-// Register registers every demo service on reg: the seed example, echo, time.now, validator1.*
-// and, when counter is not nil, counter.*.
+// Register registers every demo service on reg: the seed example, echo, time.now, validator1.*,
+// user.login and, when counter is not nil, counter.*.
 func Register(reg *rpc.Registry, counter *Counter) error {
 	if err := RegisterSeed(reg); err != nil {
 		return err
@@ -25,6 +25,10 @@ func Register(reg *rpc.Registry, counter *Counter) error {
 		return err
 	}
 	if err := reg.RegisterValue("validator1", Validator{}); err != nil {
+		return err
+	}
+	if err := reg.Register("user.login", UserLogin, "user.login({username, password}): a Zabbix-style login "+
+		"(Admin/zabbix) returning a session token."); err != nil {
 		return err
 	}
 	if counter != nil {
