@@ -134,8 +134,7 @@ func Run(ctx context.Context, cfg Config, call func(ctx context.Context, worker 
 			defer wg.Done()
 			for ctx.Err() == nil {
 				if cfg.MaxCalls > 0 && issued.Add(1) > cfg.MaxCalls {
-					cancel()
-					return
+					return // the others finish the calls they started: exactly MaxCalls are made
 				}
 				t0 := time.Now()
 				err := call(ctx, w)

@@ -98,3 +98,22 @@ func TestConfigMustBeBounded(t *testing.T) {
 		t.Errorf("no workers: %v", err)
 	}
 }
+
+// TestMaxCallsLetsCallsInFlightFinish: reaching MaxCalls does not cut the calls other workers
+// have in flight, so exactly MaxCalls calls are made and counted.
+func TestMaxCallsLetsCallsInFlightFinish(t *testing.T) {
+	res, err := Run(context.Background(), Config{Concurrency: 8, MaxCalls: 100}, func(ctx context.Context, _ int) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+			return nil
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls != 100 || res.Errors != 0 {
+		t.Errorf("calls %d, errors %d; want 100 and 0", res.Calls, res.Errors)
+	}
+}

@@ -29,8 +29,8 @@ func WriteReport(w io.Writer, r *Result) {
 		return
 	}
 	fmt.Fprintf(w, "latency  min %v  p50 %v  p90 %v  p99 %v  p99.9 %v  max %v  mean %v\n",
-		round(h.Min()), round(h.Quantile(0.50)), round(h.Quantile(0.90)), round(h.Quantile(0.99)),
-		round(h.Quantile(0.999)), round(h.Max()), round(h.Mean()))
+		Round(h.Min()), Round(h.Quantile(0.50)), Round(h.Quantile(0.90)), Round(h.Quantile(0.99)),
+		Round(h.Quantile(0.999)), Round(h.Max()), Round(h.Mean()))
 	// A bar per power-of-two latency band from the smallest to the largest observation.
 	lo, hi := bucketOf(int64(h.Min()))/subBuckets, bucketOf(int64(h.Max()))/subBuckets
 	var most uint64
@@ -47,14 +47,15 @@ func WriteReport(w io.Writer, r *Result) {
 		}
 		upper := time.Duration(bucketUpper((lo+i+1)*subBuckets - 1))
 		bar := strings.Repeat("█", int(40*n/max(most, 1)))
-		fmt.Fprintf(w, "  <= %-10v %7.3f%% %s\n", round(upper), 100*float64(n)/float64(h.Count()), bar)
+		fmt.Fprintf(w, "  <= %-10v %7.3f%% %s\n", Round(upper), 100*float64(n)/float64(h.Count()), bar)
 	}
 	for _, e := range r.TopErrors(5) {
 		fmt.Fprintf(w, "error x%d: %s\n", r.ErrorKind[e], e)
 	}
 }
 
-func round(d time.Duration) time.Duration {
+// Round rounds d for display: to 0.1 ms from 10 ms up, to 1 µs from 10 µs up.
+func Round(d time.Duration) time.Duration {
 	switch {
 	case d >= 10*time.Millisecond:
 		return d.Round(100 * time.Microsecond)
