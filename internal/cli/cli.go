@@ -40,7 +40,7 @@ type Command struct {
 }
 
 // commands is the subcommand table. harp demo and harp bench (the cluster's) join here.
-var commands = []*Command{callCommand, listCommand, serveCommand}
+var commands = []*Command{callCommand, listCommand, serveCommand, demoCommand, benchCommand}
 
 // UsageError reports a bad command line; Main prints it with the command's usage and exits 2.
 type UsageError struct{ Msg string }

@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/internal/loadgen"
+)
+
+var benchCommand = &Command{
+	Name: "bench",
+	Args: "URL [URL...]",
+	Summary: "Call METHOD on the server at URL from many goroutines for a while, then print the\n" +
+		"rate and a latency histogram (p50/p90/p99/max). Several URLs are called through a cluster\n" +
+		"client (balanced by -policy, with health checks and failover). The run is bounded by\n" +
+		"-duration and, when set, -requests. It exits 1 when any call failed.\n\n" +
+		"-args holds the method's arguments separated by spaces, each read as harp call reads its\n" +
+		"ARGS; -arg adds one argument that may hold spaces.\n\n" + argHelp,
+	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
+		var conn connFlags
+		conn.register(fs)
+		var opts benchOptions
+		fs.StringVar(&opts.method, "method", cluster.DefaultCheckMethod, "the method to call")
+		argsFlag := fs.String("args", "", "the method's arguments, separated by spaces")
+		var one headerList
+		fs.Var(&one, "arg", "one more argument, which may hold spaces (repeatable)")
+		fs.IntVar(&opts.concurrency, "concurrency", 16, "goroutines calling at once")
+		fs.DurationVar(&opts.duration, "duration", 10*time.Second, "how long to run")
+		fs.Uint64Var(&opts.requests, "requests", 0, "stop after this many calls (0: only -duration bounds the run)")
+		fs.StringVar(&opts.policy, "policy", "round_robin", "with several URLs, the balancing policy: "+strings.Join(cluster.Policies(), ", "))
+		fs.BoolVar(&opts.idempotent, "idempotent", false, "with several URLs, declare the method idempotent, so calls that may have reached a server are retried too")
+		return func(ctx context.Context, env *Env, args []string) error {
+			if len(args) == 0 {
+				return usagef("want at least one URL")
+			}
+			params, err := parseArgs(append(strings.Fields(*argsFlag), one...))
+			if err != nil {
+				return err
+			}
+			opts.params, opts.urls, opts.conn = params, args, &conn
+			return runBench(ctx, env, &opts)
+		}
+	},
+}
+
+// benchOptions are harp bench's settings.
+type benchOptions struct {
+	urls        []string
+	method      string
+	params      []any
+	concurrency int
+	duration    time.Duration
+	requests    uint64
+	policy      string
+	idempotent  bool
+	conn        *connFlags
+}
+
+// errCallsFailed reports a bench or demo run in which calls failed.
+var errCallsFailed = errors.New("calls failed")
+
+func runBench(ctx context.Context, env *Env, o *benchOptions) error {
+	if o.concurrency < 1 || o.duration <= 0 {
+		return usagef("-concurrency and -duration must be positive")
+	}
+	if err := checkPolicy(o.policy); err != nil {
+		return err
+	}
+	var (
+		call    func(ctx context.Context, method string, reply any, args ...any) error
+		clu     *cluster.Cluster
+		closeFn func() error
+	)
+	if len(o.urls) == 1 {
+		c, err := o.conn.client(o.urls[0])
+		if err != nil {
+			return err
+		}
+		call, closeFn = c.Call, c.Close
+	} else {
+		cfg := cluster.DefaultConfig()
+		cfg.Policy = o.policy
+		cfg.AttemptTimeout = 0 // -timeout bounds each call; a slow method is not a hung server
+		if o.idempotent {
+			cfg.Methods = map[string]cluster.MethodConfig{o.method: {Idempotent: true}}
+		}
+		eps := make([]cluster.Endpoint, len(o.urls))
+		for i, u := range o.urls {
+			eps[i] = cluster.Endpoint{URL: u}
+		}
+		c, err := cluster.New(eps, func(ep cluster.Endpoint) (cluster.Caller, error) { return o.conn.client(ep.URL) }, cfg)
+		if err != nil {
+			return err
+		}
+		clu, call, closeFn = c, c.Call, c.Close
+	}
+	defer closeFn()
+
+	pr := newProgress(env.Stdout)
+	fmt.Fprintf(env.Stdout, "harp bench: %s on %s, %d goroutines, %v", o.method, strings.Join(o.urls, " "), o.concurrency, o.duration)
+	if o.requests > 0 {
+		fmt.Fprintf(env.Stdout, " or %d calls", o.requests)
+	}
+	fmt.Fprintln(env.Stdout)
+	res, err := loadgen.Run(ctx, loadgen.Config{
+		Concurrency: o.concurrency, Duration: o.duration, MaxCalls: o.requests, Interval: pr.interval(),
+		Progress: func(s loadgen.Snapshot) { pr.status(loadgen.ProgressLine(s, o.duration), s.Done) },
+	}, func(rctx context.Context, _ int) error {
+		cctx, cancel := rctx, context.CancelFunc(nil)
+		if o.conn.timeout > 0 {
+			cctx, cancel = context.WithTimeout(rctx, o.conn.timeout)
+			defer cancel()
+		}
+		return call(cctx, o.method, nil, o.params...)
+	})
+	if err != nil {
+		return err
+	}
+	loadgen.WriteReport(env.Stdout, res)
+	if clu != nil {
+		writeShares(env.Stdout, clu.Stats())
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if res.Errors > 0 {
+		return fmt.Errorf("%d of %d %w", res.Errors, res.Calls, errCallsFailed)
+	}
+	return nil
+}
+
+// checkPolicy reports a policy name that no cluster policy is registered under.
+func checkPolicy(name string) error {
+	if slices.Contains(cluster.Policies(), name) {
+		return nil
+	}
+	return usagef("-policy %q: want one of %s", name, strings.Join(cluster.Policies(), ", "))
+}
+
+// writeShares writes each endpoint's share of a cluster's attempts and its figures.
+func writeShares(w io.Writer, st cluster.Stats) {
+	var total int64
+	for _, e := range st.Endpoints {
+		total += e.Calls
+	}
+	fmt.Fprintf(w, "cluster: %d calls, %d retries (%d refused by the retry budget)\n", st.Calls, st.Retries, st.BudgetRefused)
+	for _, e := range st.Endpoints {
+		share := 0.0
+		if total > 0 {
+			share = 100 * float64(e.Calls) / float64(total)
+		}
+		fmt.Fprintf(w, "  %-32s %5.1f%% of attempts  %-10s failures %-5d ejections %-3d availability %.4f  p50 %v  p99 %v\n",
+			e.Endpoint.URL, share, e.State, e.Failures, e.Ejections, e.Availability, e.P50, e.P99)
+	}
+}
+
+// progress shows a run's progress: on a terminal one status line rewritten in place, with
+// permanent lines (events) printed above it; otherwise every status is a line of its own. It is
+// safe for concurrent use.
+type progress struct {
+	mu   sync.Mutex
+	w    io.Writer
+	tty  bool
+	line string // the status line shown on a terminal
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTerminal(w)} }
+
+// interval returns how often the status should be refreshed.
+func (p *progress) interval() time.Duration {
+	if p.tty {
+		return 250 * time.Millisecond
+	}
+	return time.Second
+}
+
+// status shows line as the current status; final ends the status line.
+func (p *progress) status(line string, final bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.tty {
+		fmt.Fprintln(p.w, line)
+		return
+	}
+	p.line = line
+	fmt.Fprint(p.w, "\r\x1b[K"+line)
+	if final {
+		fmt.Fprintln(p.w)
+		p.line = ""
+	}
+}
+
+// printf prints a permanent line.
+func (p *progress) printf(format string, a ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintf(p.w, format+"\n", a...)
+	if p.tty && p.line != "" {
+		fmt.Fprint(p.w, p.line)
+	}
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
