@@ -39,7 +39,11 @@ func pickProtocol(ps []protocol, h http.Header, body []byte) protocol {
 	if len(ps) == 1 {
 		return ps[0]
 	}
-	mt := mediaType(h.Get("Content-Type"))
+	var ct string
+	if v := h["Content-Type"]; len(v) > 0 { // the key as net/http stores it: no canonicalising
+		ct = v[0]
+	}
+	mt := mediaType(ct)
 	first := byte(0)
 	for _, c := range body {
 		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
