@@ -24,6 +24,7 @@ type connFlags struct {
 	keyFile  string
 	headers  headerList
 	rpcPath  string
+	jsonRPC  bool // speak JSON-RPC 2.0; each command registers its own flag for it
 }
 
 type headerList []string
@@ -78,6 +79,9 @@ func (c *connFlags) client(url string) (*client.Client, error) {
 	if c.rpcPath != "" {
 		opts = append(opts, client.WithPath(c.rpcPath))
 	}
+	if c.jsonRPC {
+		opts = append(opts, client.WithJSONRPC())
+	}
 	opts = append(opts, client.WithUserAgent("harp-cli/1"))
 	return client.New(url, opts...)
 }
@@ -97,27 +101,68 @@ func (c *connFlags) with(ctx context.Context, url string, fn func(context.Contex
 	return fn(ctx, cl)
 }
 
+// jsonCallHelp documents harp call --json.
+const jsonCallHelp = `With --json the call is a JSON-RPC 2.0 request (posted as application/json), and an
+error object answered is printed with its code like a fault. A single ARG that is a JSON
+object ({"username":"Admin","password":"zabbix"}) is sent as named params, as the Zabbix API
+and other JSON-RPC services expect; --positional sends it as the one positional parameter
+instead (a harp server binds both alike). --notify sends a notification: nothing is printed,
+and the exit status only says whether the server accepted it.`
+
 var callCommand = &Command{
 	Name:    "call",
 	Args:    "URL METHOD [ARGS...]",
-	Summary: "Call METHOD on the XML-RPC server at URL and print the result as JSON.\n\n" + argHelp,
+	Summary: "Call METHOD on the XML-RPC (or with --json JSON-RPC) server at URL and print the result as JSON.\n\n" + argHelp + "\n\n" + jsonCallHelp,
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		var conn connFlags
 		conn.register(fs)
 		raw := fs.Bool("xml", false, "print the raw XML response instead of JSON")
+		fs.BoolVar(&conn.jsonRPC, "json", false, "speak JSON-RPC 2.0 instead of XML-RPC")
+		positional := fs.Bool("positional", false, "with --json, send a single {...} ARG as a positional parameter, not as named params")
+		notify := fs.Bool("notify", false, "with --json, send a notification and print nothing")
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) < 2 {
 				return usagef("want URL and METHOD")
+			}
+			switch {
+			case *raw && conn.jsonRPC:
+				return usagef("--xml and --json exclude each other")
+			case (*positional || *notify) && !conn.jsonRPC:
+				return usagef("--positional and --notify need --json")
 			}
 			params, err := parseArgs(args[2:])
 			if err != nil {
 				return err
 			}
 			return conn.with(ctx, args[0], func(ctx context.Context, c *client.Client) error {
+				switch {
+				case *notify:
+					return c.Notify(ctx, args[1], params...)
+				case conn.jsonRPC && !*positional && isObjectArg(args[2:], params):
+					return runNamedCall(ctx, env, c, args[1], params[0])
+				}
 				return runCall(ctx, env, c, args[1], params, *raw)
 			})
 		}
 	},
+}
+
+// isObjectArg reports whether the arguments are one JSON object literal (not a typed value).
+func isObjectArg(args []string, params []any) bool {
+	if len(params) != 1 || !strings.HasPrefix(strings.TrimSpace(args[0]), "{") {
+		return false
+	}
+	_, ok := params[0].(map[string]any)
+	return ok
+}
+
+// runNamedCall calls method with named params and prints the result.
+func runNamedCall(ctx context.Context, env *Env, c *client.Client, method string, named any) error {
+	var result any
+	if err := c.CallNamed(ctx, method, &result, named); err != nil {
+		return err
+	}
+	return printResult(env, result)
 }
 
 func runCall(ctx context.Context, env *Env, c *client.Client, method string, params []any, raw bool) error {
@@ -141,6 +186,11 @@ func runCall(ctx context.Context, env *Env, c *client.Client, method string, par
 	if err := c.Call(ctx, method, &result, params...); err != nil {
 		return err
 	}
+	return printResult(env, result)
+}
+
+// printResult prints a call's result as indented JSON.
+func printResult(env *Env, result any) error {
 	out, err := toJSON(result)
 	if err != nil {
 		return err

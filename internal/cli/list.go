@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/harp-rpc/harp/client"
+	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -16,11 +17,13 @@ var listCommand = &Command{
 	Name: "list",
 	Args: "URL",
 	Summary: "List the methods of the server at URL with their signatures and help.\n" +
-		"It asks system.listMethods, system.methodSignature and system.methodHelp.",
+		"It asks system.listMethods, system.methodSignature and system.methodHelp, over XML-RPC or,\n" +
+		"with --jsonrpc, JSON-RPC 2.0 (whose signatures name JSON types).",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		var conn connFlags
 		conn.register(fs)
 		asJSON := fs.Bool("json", false, "print the list as JSON")
+		fs.BoolVar(&conn.jsonRPC, "jsonrpc", false, "speak JSON-RPC 2.0 instead of XML-RPC")
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one URL")
@@ -61,9 +64,8 @@ func describe(ctx context.Context, c *client.Client) ([]methodInfo, error) {
 	for i, n := range names {
 		calls = append(calls, client.NewCall("system.methodSignature", &sigs[i], n), client.NewCall("system.methodHelp", &helps[i], n))
 	}
-	err := c.MultiCall(ctx, calls...)
-	var f *xmlrpc.Fault
-	if errors.As(err, &f) {
+	err := c.Batch(ctx, calls...)
+	if isRemote(err) {
 		// No system.multicall here: ask one by one.
 		for _, call := range calls {
 			call.Err = c.Call(ctx, call.Method, call.Reply, call.Args...)
@@ -90,8 +92,14 @@ func describe(ctx context.Context, c *client.Client) ([]methodInfo, error) {
 
 // isTransport reports whether err is a failure to reach the server (as opposed to a fault).
 func isTransport(err error) bool {
+	return err != nil && !isRemote(err)
+}
+
+// isRemote reports whether err is the server's answer: an XML-RPC fault or a JSON-RPC error.
+func isRemote(err error) bool {
 	var f *xmlrpc.Fault
-	return err != nil && !errors.As(err, &f)
+	var je *jsonrpc.Error
+	return errors.As(err, &f) || errors.As(err, &je)
 }
 
 // signatures renders system.methodSignature's answer, a list of [result, param...] type lists,
