@@ -1,6 +1,7 @@
 // Command wrk serves the two sides of the server load benchmark: the harp server answering
 // XML-RPC add(2,3) ("harp"), and the ceiling, a raw net/http handler returning a fixed 150-byte
-// body ("raw"). run.sh drives both with wrk.
+// body ("raw"). run.sh drives both with wrk. "harpjson" is the same harp server, for json.sh,
+// which loads it with JSON-RPC add(2,3) beside "harp" loaded with XML-RPC.
 package main
 
 import (
@@ -25,7 +26,7 @@ var rawBody = []byte(`<?xml version="1.0"?><methodResponse><params><param><value
 	strings.Repeat(" ", 150-113))
 
 func main() {
-	mode := flag.String("mode", "harp", "harp or raw")
+	mode := flag.String("mode", "harp", "harp, harpjson or raw")
 	addr := flag.String("addr", "127.0.0.1:8088", "listen address")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until interrupted")
 	flag.Parse()
@@ -55,7 +56,7 @@ func main() {
 		go func() { <-ctx.Done(); _ = hs.Close() }()
 		fmt.Println("raw listening on", ln.Addr())
 		_ = hs.Serve(ln)
-	case "harp":
+	case "harp", "harpjson": // one server speaks both; the load generator picks the protocol
 		reg, err := rpc.NewRegistry(nil)
 		if err != nil {
 			log.Fatal(err)
@@ -67,7 +68,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println("harp listening on", ln.Addr())
+		fmt.Println(*mode, "listening on", ln.Addr())
 		if err := s.Serve(ctx, ln); err != nil {
 			log.Print(err)
 		}

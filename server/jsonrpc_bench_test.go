@@ -1,0 +1,34 @@
+package server_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"testing"
+)
+
+// BenchmarkServeHTTPAddProtocols measures the handler's own cost for add(2,3) in each protocol,
+// side by side, without the network: the JSON-RPC call must cost no more than the XML-RPC one.
+func BenchmarkServeHTTPAddProtocols(b *testing.B) {
+	s, _ := newServer(b, testRegistry(b, nil), nil)
+	for _, p := range []struct{ name, ct, body string }{
+		{"xmlrpc", "text/xml", string(mustMarshalCall(b, "add", 2, 3))},
+		{"jsonrpc", "application/json", `{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}`},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			body := []byte(p.body)
+			req, _ := http.NewRequest("POST", "/RPC2", nil)
+			req.Header.Set("Content-Type", p.ct)
+			rd := bytes.NewReader(body)
+			w := &discardWriter{h: make(http.Header)}
+			b.ReportAllocs()
+			for b.Loop() {
+				rd.Reset(body)
+				req.Body = io.NopCloser(rd)
+				req.ContentLength = int64(len(body))
+				clear(w.h)
+				s.ServeHTTP(w, req)
+			}
+		})
+	}
+}
