@@ -1,7 +1,7 @@
 /* A small xmlrpc-c (Abyss) XML-RPC server for harp's client tests.
  *
  * It binds 127.0.0.1 on any free port, prints "PORT <n>" on stdout, and serves:
- *   sample.add(i4, i4) -> i4       the xmlrpc-c examples' method
+ *   sample.add(i4, i4) -> i4       the xmlrpc-c examples' method, also as add (for bench/wrk)
  *   echo(value) -> value           returns its one argument unchanged (any type xmlrpc-c reads)
  *   fault(i4, string)              answers a fault with that code and string
  *   typeof(value) -> string        the xmlrpc-c type name of its argument
@@ -92,6 +92,7 @@ int
 main(void) {
     struct xmlrpc_method_info3 const methods[] = {
         {.methodName = "sample.add", .methodFunction = &sample_add, .signatureString = "i:ii"},
+        {.methodName = "add", .methodFunction = &sample_add},
         {.methodName = "echo", .methodFunction = &echo},
         {.methodName = "fault", .methodFunction = &fault},
         {.methodName = "typeof", .methodFunction = &type_of},
