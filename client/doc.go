@@ -1,4 +1,5 @@
-// Package client calls methods on one XML-RPC server over HTTP, HTTPS or a unix socket.
+// Package client calls methods on one XML-RPC or JSON-RPC 2.0 server over HTTP, HTTPS or a unix
+// socket.
 //
 // A Client is made once per server with New and shared: it is safe for any number of goroutines
 // at once, and its calls share a pool of keep-alive connections, so the "request already in
@@ -10,9 +11,18 @@
 //	var sum int
 //	err = c.Call(ctx, "add", &sum, 2, 3)
 //
+// # JSON-RPC
+//
+// With WithJSONRPC the same Client speaks JSON-RPC 2.0: Call sends positional params, CallNamed
+// sends one struct or map as named params (the Zabbix API's shape), Notify sends a notification
+// (executed, never answered), and Batch sends one JSON-RPC batch (on an XML-RPC client it is a
+// system.multicall). Values follow the jsonrpc package's mapping: []byte as base64, time.Time as
+// RFC 3339, 64-bit integers with their exact digits.
+//
 // # Errors
 //
-// A fault answered by the server is an *xmlrpc.Fault. Every other failure is a *TransportError,
+// A fault answered by the server is an *xmlrpc.Fault, a JSON-RPC error object a *jsonrpc.Error;
+// both have FaultCode and FaultString. Every other failure is a *TransportError,
 // *StatusError or *ResponseError; each has the methods NotSent, Timeout and StatusCode, which
 // callers that retry (such as harp's cluster client) read without importing this package:
 //

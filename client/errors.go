@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -166,11 +167,14 @@ func newResponseError(method, url string, body []byte, err error) *ResponseError
 	off := int64(-1)
 	var se *xmlrpc.SyntaxError
 	var te *xmlrpc.UnmarshalTypeError
+	var jse *jsonrpc.SyntaxError
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
 	case errors.As(err, &te):
 		off = te.Offset
+	case errors.As(err, &jse):
+		off = jse.Offset
 	}
 	start, end := 0, min(len(body), snippetAfter)
 	if off >= 0 && off <= int64(len(body)) {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -274,5 +275,22 @@ func TestJSONRPCTransportErrors(t *testing.T) {
 	}
 	if err := newClient(t, ts.URL+"/204", WithJSONRPC()).Batch(ctx, NewCall("m", nil)); !errors.As(err, &re) {
 		t.Fatalf("batch answered 204: %v", err)
+	}
+}
+
+// TestJSONRPCMultiCallTypedReplies: system.multicall over JSON-RPC converts each result with the
+// JSON mapping, so binary and dateTime replies decode as they do from Call.
+func TestJSONRPCMultiCallTypedReplies(t *testing.T) {
+	url, _ := jsonServer(t, nil)
+	c := newClient(t, url, WithJSONRPC())
+	when := time.Date(1998, 7, 17, 14, 8, 55, 0, time.UTC)
+	var b []byte
+	var got time.Time
+	calls := []*Call{NewCall("echo", &b, []byte{0, 1, 0xff}), NewCall("echo", &got, when)}
+	if err := c.MultiCall(context.Background(), calls...); err != nil {
+		t.Fatal(err)
+	}
+	if calls[0].Err != nil || calls[1].Err != nil || !bytes.Equal(b, []byte{0, 1, 0xff}) || !got.Equal(when) {
+		t.Fatalf("replies %v %v, errors %v %v", b, got, calls[0].Err, calls[1].Err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -82,8 +83,8 @@ func (c *Client) multicallResult(call *Call, r any) error {
 	return c.assign(call, r)
 }
 
-// assign stores the natural value v in call.Reply, converting it through the codec when Reply
-// is a typed pointer.
+// assign stores the natural value v in call.Reply, converting it through the client's codec
+// (XML-RPC's or JSON-RPC's mapping, as v came) when Reply is a typed pointer.
 func (c *Client) assign(call *Call, v any) error {
 	switch p := call.Reply.(type) {
 	case nil:
@@ -92,13 +93,22 @@ func (c *Client) assign(call *Call, v any) error {
 		*p = v
 		return nil
 	}
-	doc, err := c.enc.AppendValue(nil, v)
-	if err == nil {
-		err = c.dec.Unmarshal(doc, call.Reply)
+	var err error
+	if c.js != nil { // the values came through JSON: convert with the JSON codec's mapping
+		var doc []byte
+		if doc, err = c.js.enc.AppendValue(nil, v); err == nil {
+			err = c.js.dec.Unmarshal(doc, call.Reply)
+		}
+	} else {
+		var doc []byte
+		if doc, err = c.enc.AppendValue(nil, v); err == nil {
+			err = c.dec.Unmarshal(doc, call.Reply)
+		}
 	}
 	if err != nil {
 		var inv *xmlrpc.InvalidUnmarshalError
-		if errors.As(err, &inv) {
+		var jinv *jsonrpc.InvalidUnmarshalError
+		if errors.As(err, &inv) || errors.As(err, &jinv) {
 			return fmt.Errorf("client: %s: %w", call.Method, err)
 		}
 		return &ResponseError{Method: call.Method, URL: c.ep.redacted, Offset: -1, Err: err}
