@@ -59,7 +59,8 @@ type Config struct {
 	LargeIntsAsStrings bool
 	// BodyStallTimeout is how long reading the request body may wait for more bytes: a client that
 	// declares more than it sends gets 408 after at most this (and at least half of it), not a hung
-	// handler.
+	// handler. Under Serve the first read of a body runs under the request's own deadline instead
+	// (Config.ReadHeaderTimeout from its start), which spares a small body any deadline update.
 	BodyStallTimeout time.Duration
 	// BodyTimeout bounds reading the whole request body.
 	BodyTimeout time.Duration

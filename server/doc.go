@@ -1,22 +1,29 @@
 // Package server serves the methods of an rpc.Registry over HTTP: an http.Handler that mounts on
 // any mux and path, and ListenAndServe/Serve with safe timeouts and graceful shutdown.
 //
-// The protocol is chosen per request by a small internal codec interface; XML-RPC (package xmlrpc)
-// is served today, keyed by the request's Content-Type, so JSON-RPC can join on the same path.
+// It serves XML-RPC (package xmlrpc) and JSON-RPC 2.0 (package jsonrpc, which also reads 1.0
+// requests) from the same registry: the same Go functions, introspection and system.multicall.
+// On Config.Paths each request's protocol comes from its Content-Type (text/xml or
+// application/xml; application/json, application/json-rpc or application/jsonrequest), and for a
+// missing or generic type from the body's first non-space byte ('<' or '{' / '['); paths in
+// Config.XMLRPCPaths or Config.JSONRPCPaths serve one protocol whatever the type.
 //
 // # What a request gets
 //
-//   - POST to one of Config.Paths (default "/" and "/RPC2"; anything else is 404): the call's
-//     response, always with Content-Length. Faults follow the interoperability convention:
+//   - POST to one of the paths (default "/" and "/RPC2"; anything else is 404): the call's
+//     response, always with Content-Length; for a JSON-RPC notification, or a batch of them only,
+//     204 and no body. Faults follow the interoperability convention:
 //     -32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid params
 //     (wrong count or type, with the parameter's path), -32603 internal error (a panic, with no
-//     stack or file path; the stack is logged), a handler's own *xmlrpc.Fault code, or
-//     the registry's application code (rpc.Config.ErrorCode) for any other handler error.
-//     Faults travel with HTTP 200, as XML-RPC requires.
+//     stack or file path; the stack is logged), a handler's own *xmlrpc.Fault or *jsonrpc.Error
+//     code, or the registry's application code (rpc.Config.ErrorCode) for any other handler
+//     error. Faults and error objects travel with HTTP 200. A JSON-RPC batch over
+//     Config.MaxBatch (default 1,000) is one invalid-request error.
 //   - GET or HEAD: an HTML page documenting every method with its signature and help.
 //   - A body over Config.MaxBodySize (default 16 MiB), declared or streamed: 413. A gzip body whose
-//     decompressed size is over the limit: 413. A body that stalls for Config.BodyStallTimeout
-//     (a lying Content-Length, a trickle): 408.
+//     decompressed size is over the limit: 413. A body that stalls (a lying Content-Length, a
+//     trickle): 408, after Config.BodyStallTimeout, or under Serve after at most
+//     Config.ReadHeaderTimeout from the request's start when no body byte comes at all.
 //   - More than Config.MaxInFlight calls at once: 503 with Retry-After.
 //   - Without the Basic credentials Config.BasicAuth accepts: 401.
 //
