@@ -118,7 +118,8 @@ func Run(ctx context.Context, cfg Config, call func(ctx context.Context, worker 
 	if limit == 0 || limit > MaxDuration {
 		limit = MaxDuration
 	}
-	ctx, cancel := context.WithTimeout(ctx, limit)
+	start := time.Now() // before the deadline, so Elapsed is never short of Duration
+	ctx, cancel := context.WithDeadline(ctx, start.Add(limit))
 	defer cancel()
 
 	res := &Result{Latency: NewHistogram(), ErrorKind: map[string]uint64{}}
@@ -127,7 +128,6 @@ func Run(ctx context.Context, cfg Config, call func(ctx context.Context, worker 
 		mu                  sync.Mutex // guards res.ErrorKind
 		wg                  sync.WaitGroup
 	)
-	start := time.Now()
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
 		go func(w int) {
