@@ -1,20 +1,17 @@
 package server_test
 
 import (
-	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/harp-rpc/harp/jsonrpc"
-	"github.com/harp-rpc/harp/server"
 )
 
 // FuzzServeJSONRPC feeds arbitrary bodies to the handler as JSON-RPC: it must never panic, and
 // must answer 200 with well-formed responses (one, or a batch of them), 204 with no body (only
 // notifications), or a 4xx refusal.
 func FuzzServeJSONRPC(f *testing.F) {
-	for _, seed := range []string{
+	s := fuzzServer(f,
 		`{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}`,
 		`[{"jsonrpc":"2.0","method":"echo","params":{"a":[1,2.5,"x",null]},"id":"s"},{"jsonrpc":"2.0","method":"add","params":[1,2]},1]`,
 		`{"jsonrpc":"2.0","method":"system.multicall","params":[[{"methodName":"record","params":[{"when":"2024-05-01T00:00:00Z","blob":"AAE="}]}]],"id":null}`,
@@ -22,21 +19,9 @@ func FuzzServeJSONRPC(f *testing.F) {
 		`{"jsonrpc":"2.0","method":"echo","params":[9007199254740993e0, "\ud83d\ude00"],"id":1e3}`,
 		`[]`,
 		"",
-	} {
-		f.Add([]byte(seed))
-	}
-	cfg := server.DefaultConfig()
-	cfg.MaxBodySize = 1 << 20
-	cfg.Logger = discardLogger()
-	s, err := server.New(testRegistry(f, nil), cfg)
-	if err != nil {
-		f.Fatal(err)
-	}
+	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, "/RPC2", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
+		rec := record(s, "application/json", body)
 		switch {
 		case rec.Code == http.StatusOK:
 			if _, _, err := jsonrpc.DecodeResponses(rec.Body.Bytes()); err != nil {
