@@ -147,27 +147,33 @@ func DecodeRequests(data []byte) (reqs []Request, batch bool, err error) {
 // (CodeInvalidRequest). Otherwise every entry is returned, batch telling whether the body was an
 // array; entries that are not valid requests have Err set.
 func (o DecodeOptions) DecodeRequests(data []byte) (reqs []Request, batch bool, err error) {
+	var keyBuf [4][]byte // the envelope's member names, in one small allocation
+	return o.decodeRequests(data, nil, keyBuf[:0])
+}
+
+// decodeRequests is DecodeRequests appending the entries to reqs[:0] and using keys for the
+// scanner's member names, so that Codec.Serve can reuse both from one call to the next.
+func (o DecodeOptions) decodeRequests(data []byte, reqs []Request, keys [][]byte) (_ []Request, batch bool, err error) {
 	if err := o.checkSize(data); err != nil {
-		return nil, false, err
+		return reqs[:0], false, err
 	}
 	p := requestParser{
 		s:    o.scanner(data),
 		opts: o,
+		reqs: reqs[:0],
 	}
-	var keyBuf [4][]byte // the envelope's member names, in one small allocation
-	p.s.keys = keyBuf[:0]
+	p.s.keys = keys[:0]
 	if p.s.peek() == '[' {
 		err = p.batch()
 		batch = true
 	} else {
-		p.reqs = make([]Request, 0, 1)
 		err = p.entry()
 	}
 	if err == nil {
 		err = p.s.end()
 	}
 	if err != nil {
-		return nil, batch, err
+		return p.reqs[:0], batch, err
 	}
 	return p.reqs, batch, nil
 }

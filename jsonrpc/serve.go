@@ -1,9 +1,13 @@
 package jsonrpc
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 // Handler runs one valid request (a single one or a batch entry) and returns its result or error, as
-// rpc.Registry.Call does. For a notification the outcome is discarded.
+// rpc.Registry.Call does. For a notification the outcome is discarded. The request is valid only
+// until the handler returns: Serve reuses its memory for later bodies.
 type Handler func(ctx context.Context, req *Request) (result any, err error)
 
 // Codec bundles the options a server answers JSON-RPC bodies with. It is read-only while in use and
@@ -35,8 +39,11 @@ type Summary struct {
 // encoded is answered with CodeInternalError. Once ctx is done, the remaining entries of a batch
 // are not run and are answered with CodeInternalError.
 func (c *Codec) Serve(ctx context.Context, dst, body []byte, h Handler) ([]byte, Summary) {
+	st := serveStates.Get().(*serveState)
+	defer st.release()
 	var sum Summary
-	reqs, batch, err := c.Decode.DecodeRequests(body)
+	reqs, batch, err := c.Decode.decodeRequests(body, st.reqs, st.keys[:0])
+	st.reqs = reqs
 	sum.Batch = batch
 	if err != nil {
 		e := &Error{Code: ErrorCode(err), Message: err.Error()}
@@ -102,4 +109,28 @@ func (c *Codec) Serve(ctx context.Context, dst, body []byte, h Handler) ([]byte,
 		out = append(out, ']')
 	}
 	return out, sum
+}
+
+// serveState is the memory Serve reuses from one body to the next: the decoded requests (large,
+// as each carries its decoder) and the scanner's member-name stack.
+type serveState struct {
+	reqs []Request
+	keys [4][]byte
+}
+
+var serveStates = sync.Pool{New: func() any { return &serveState{reqs: make([]Request, 0, 1)} }}
+
+// maxPooledRequests bounds the requests a pooled serveState keeps room for, so one large batch
+// does not pin its memory.
+const maxPooledRequests = 64
+
+func (st *serveState) release() {
+	if cap(st.reqs) > maxPooledRequests {
+		st.reqs = make([]Request, 0, 1)
+	} else {
+		clear(st.reqs[:cap(st.reqs)]) // drop the references to the body
+		st.reqs = st.reqs[:0]
+	}
+	clear(st.keys[:])
+	serveStates.Put(st)
 }
