@@ -272,6 +272,11 @@ func (c *Cluster) transitionLocked(m *EndpointState, now time.Time) {
 	m.mu.Unlock()
 	if changed {
 		m.halfOpen.Store(st == StateHalfOpen)
+		if !from.routable() && st.routable() {
+			// Latencies from before it left rotation (timeouts, mostly) say nothing of it now;
+			// kept, they would keep latency-aware policies (p2c_ewma) from ever choosing it again.
+			m.ewma.Store(0)
+		}
 		c.emitLocked(Event{Time: now, URL: m.Endpoint().URL, From: from, To: st, Reason: reason})
 		if !st.routable() {
 			c.requestResolve()

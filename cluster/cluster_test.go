@@ -179,6 +179,44 @@ func TestOutlierEjectionGrowsAndIsCapped(t *testing.T) {
 	}
 }
 
+// TestLatencyStartsOverOnReturn: an endpoint ejected after timeouts comes back without their
+// latency, so p2c_ewma chooses it again.
+func TestLatencyStartsOverOnReturn(t *testing.T) {
+	cfg := testConfig("p2c_ewma")
+	cfg.Breaker.Threshold = 0
+	h := newHarness(t, cfg, "a", "b")
+	h.member("b").recordLatency(time.Millisecond)
+	h.callers["a"].set(fail(errTimeout))
+	for range 20 {
+		h.call("m")
+		if h.state("a") == StateEjected {
+			break
+		}
+	}
+	if s := h.state("a"); s != StateEjected {
+		t.Fatalf("a is %v, want ejected", s)
+	}
+	h.member("a").recordLatency(750 * time.Millisecond) // what its timeouts cost
+	h.callers["a"].set(nil)
+	h.clk.advance(cfg.Outlier.BaseEjection)
+	h.c.tick(h.clk.now())
+	if s := h.state("a"); s != StateHealthy {
+		t.Fatalf("a is %v after its ejection", s)
+	}
+	if d := h.member("a").LatencyEWMA(); d != 0 {
+		t.Fatalf("a's latency EWMA is %v after coming back, want it started over", d)
+	}
+	picked := 0
+	for range 100 {
+		if got, _ := h.call("m"); got == "a" {
+			picked++
+		}
+	}
+	if picked == 0 {
+		t.Fatal("p2c_ewma never chose the endpoint that came back")
+	}
+}
+
 func TestMaxEjectedShare(t *testing.T) {
 	cfg := testConfig("round_robin")
 	cfg.Breaker.Threshold = 0

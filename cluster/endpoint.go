@@ -76,7 +76,8 @@ func (s *EndpointState) Endpoint() Endpoint { return *s.ep.Load() }
 func (s *EndpointState) InFlight() int64 { return s.inflight.Load() }
 
 // LatencyEWMA returns the exponentially weighted moving average of the endpoint's latency over
-// answered and failed calls (0 before the first).
+// answered and failed calls (0 before the first). It starts over when the endpoint comes back
+// into rotation, so latencies from before it left cannot keep latency-aware policies away.
 func (s *EndpointState) LatencyEWMA() time.Duration {
 	return time.Duration(math.Float64frombits(s.ewma.Load()))
 }
