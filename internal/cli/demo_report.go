@@ -92,10 +92,14 @@ func writeDemoSummary(w io.Writer, o *demoOptions, cfg *cluster.Config, res *loa
 			continue
 		}
 		fmt.Fprintf(w, "in rotation after %v (%s)", loadgen.Round(f.inRot.Time.Sub(f.ended)), f.inRot.Reason)
-		if f.traffic > 0 {
+		switch {
+		case f.traffic > 0:
 			fmt.Fprintf(w, ", answering calls after %v", loadgen.Round(f.traffic))
-		} else {
-			fmt.Fprint(w, ", answered no call (the policy sends it none)")
+		case o.policy == "first_available":
+			fmt.Fprint(w, ", answered no call (a standby: first_available sends it none while s1 is up)")
+		default:
+			fmt.Fprint(w, ", answered no call")
+			fail("%s answered no call after coming back", f.node.name)
 		}
 		if f.healthy != nil {
 			fmt.Fprintf(w, ", full weight after %v\n", loadgen.Round(f.healthy.Time.Sub(f.ended)))
@@ -116,12 +120,16 @@ func writeDemoSummary(w io.Writer, o *demoOptions, cfg *cluster.Config, res *loa
 		if f.inRot == nil {
 			continue
 		}
-		d := f.inRot.Time.Sub(f.ended)
-		if f.traffic > 0 {
-			d = f.traffic
+		d, what := f.traffic, "takes traffic again"
+		if f.traffic == 0 {
+			d, what = f.inRot.Time.Sub(f.ended), "back in rotation"
 		}
-		fmt.Fprintf(w, "  %s takes traffic again within one check interval (%v with rise %d and jitter): %v, %s\n",
-			f.node.name, loadgen.Round(checkBound), hc.Rise, loadgen.Round(d), metOrMissed(d <= checkBound))
+		if f.traffic == 0 && o.policy != "first_available" {
+			fmt.Fprintf(w, "  %s takes traffic again: it took none, MISSED\n", f.node.name)
+		} else {
+			fmt.Fprintf(w, "  %s %s within one check interval (%v with rise %d and jitter): %v, %s\n",
+				f.node.name, what, loadgen.Round(checkBound), hc.Rise, loadgen.Round(d), metOrMissed(d <= checkBound))
+		}
 		if f.healthy != nil {
 			d := f.healthy.Time.Sub(f.ended)
 			bound := checkBound + cfg.SlowStart
