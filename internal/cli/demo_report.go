@@ -8,6 +8,7 @@ import (
 
 	"github.com/harp-rpc/harp/cluster"
 	"github.com/harp-rpc/harp/internal/demo"
+	"github.com/harp-rpc/harp/internal/faultinject"
 	"github.com/harp-rpc/harp/internal/loadgen"
 )
 
@@ -62,7 +63,6 @@ func writeDemoSummary(w io.Writer, o *demoOptions, cfg *cluster.Config, res *loa
 	hc := &cfg.Health
 	checkBound := time.Duration(float64(hc.DownInterval+time.Duration(hc.Rise-1)*hc.FastInterval) * (1 + hc.Jitter))
 	fmt.Fprintln(w, "\nfaults (times from the cluster's state-change events):")
-	var hangOut []time.Duration
 	for _, f := range faults {
 		if f.started.IsZero() {
 			fmt.Fprintf(w, "  %s: the run ended before it was %s\n", f.node.name, f.what)
@@ -76,9 +76,6 @@ func writeDemoSummary(w io.Writer, o *demoOptions, cfg *cluster.Config, res *loa
 		} else {
 			d := f.out.Time.Sub(f.started)
 			fmt.Fprintf(w, "out of rotation after %v (%s -> %s: %s)\n", loadgen.Round(d), f.out.From, f.out.To, f.out.Reason)
-			if f.kind.String() == "hang" {
-				hangOut = append(hangOut, d)
-			}
 		}
 		if f.ended.IsZero() {
 			fmt.Fprintln(w, "      never brought back")
@@ -95,7 +92,7 @@ func writeDemoSummary(w io.Writer, o *demoOptions, cfg *cluster.Config, res *loa
 		switch {
 		case f.traffic > 0:
 			fmt.Fprintf(w, ", answering calls after %v", loadgen.Round(f.traffic))
-		case o.policy == "first_available":
+		case standby(o, nodes, f):
 			fmt.Fprint(w, ", answered no call (a standby: first_available sends it none while s1 is up)")
 		default:
 			fmt.Fprint(w, ", answered no call")
@@ -113,28 +110,33 @@ func writeDemoSummary(w io.Writer, o *demoOptions, cfg *cluster.Config, res *loa
 		settings = "tuned settings, not the defaults"
 	}
 	fmt.Fprintf(w, "\ntargets (%s):\n", settings)
-	for _, d := range hangOut {
-		fmt.Fprintf(w, "  hung server out of rotation within 1s: %v, %s\n", loadgen.Round(d), metOrMissed(d <= time.Second))
+	for _, f := range faults {
+		if f.kind != faultinject.Hang || f.out == nil {
+			continue
+		}
+		d := f.out.Time.Sub(f.started)
+		if standby(o, nodes, f) {
+			fmt.Fprintf(w, "  hung %s out of rotation within 1s: %v, not applicable: a standby taking no calls, found by its health checks\n",
+				f.node.name, loadgen.Round(d))
+			continue
+		}
+		fmt.Fprintf(w, "  hung %s out of rotation within 1s: %v, %s\n", f.node.name, loadgen.Round(d), metOrMissed(d <= time.Second))
 	}
+	bound := checkBound + cfg.SlowStart
 	for _, f := range faults {
 		if f.inRot == nil {
 			continue
 		}
-		d, what := f.traffic, "takes traffic again"
-		if f.traffic == 0 {
-			d, what = f.inRot.Time.Sub(f.ended), "back in rotation"
-		}
-		if f.traffic == 0 && o.policy != "first_available" {
-			fmt.Fprintf(w, "  %s takes traffic again: it took none, MISSED\n", f.node.name)
-		} else {
-			fmt.Fprintf(w, "  %s %s within one check interval (%v with rise %d and jitter): %v, %s\n",
-				f.node.name, what, loadgen.Round(checkBound), hc.Rise, loadgen.Round(d), metOrMissed(d <= checkBound))
-		}
-		if f.healthy != nil {
-			d := f.healthy.Time.Sub(f.ended)
-			bound := checkBound + cfg.SlowStart
-			fmt.Fprintf(w, "  %s at full weight within that plus its slow start (%v): %v, %s\n",
+		switch {
+		case f.traffic > 0:
+			fmt.Fprintf(w, "  %s takes traffic again within one check interval plus its slow start (%v): %v, %s\n",
+				f.node.name, loadgen.Round(bound), loadgen.Round(f.traffic), metOrMissed(f.traffic <= bound))
+		case standby(o, nodes, f):
+			d := f.inRot.Time.Sub(f.ended)
+			fmt.Fprintf(w, "  %s back in rotation within one check interval plus its slow start (%v): %v, %s (a standby: no calls while s1 is up)\n",
 				f.node.name, loadgen.Round(bound), loadgen.Round(d), metOrMissed(d <= bound))
+		default:
+			fmt.Fprintf(w, "  %s takes traffic again: it took none, MISSED\n", f.node.name)
 		}
 	}
 
@@ -169,6 +171,12 @@ func writeKinds(w io.Writer, counts map[string]int64, samples map[string]string)
 	for _, k := range kinds {
 		fmt.Fprintf(w, "      %d x %s, e.g. %s\n", counts[k], k, samples[k])
 	}
+}
+
+// standby reports whether f's server is a standby that takes no calls while the first is up:
+// any but the first under first_available.
+func standby(o *demoOptions, nodes []*demoNode, f *demoFault) bool {
+	return o.policy == "first_available" && f.node != nodes[0]
 }
 
 // orNone formats d, or "-" for a figure not measured yet (0).
