@@ -159,7 +159,7 @@ func writeShares(w io.Writer, st cluster.Stats) {
 			share = 100 * float64(e.Calls) / float64(total)
 		}
 		fmt.Fprintf(w, "  %-32s %5.1f%% of attempts  %-10s failures %-5d ejections %-3d availability %.4f  p50 %v  p99 %v\n",
-			e.Endpoint.URL, share, e.State, e.Failures, e.Ejections, e.Availability, e.P50, e.P99)
+			e.Endpoint.URL, share, e.State, e.Failures, e.Ejections, e.Availability, loadgen.Round(e.P50), loadgen.Round(e.P99))
 	}
 }
 
