@@ -18,17 +18,35 @@ import (
 )
 
 // BenchmarkClusterOverhead measures what the cluster adds to a call: pick, counters, outcome
-// classification and health bookkeeping, around an in-process endpoint that does nothing.
+// classification and health bookkeeping, around an in-process endpoint that does nothing: for
+// every policy among 100 endpoints, and for one endpoint that 64 goroutines share (the worst
+// case for contention on its counters), with and without the default attempt timeout.
 func BenchmarkClusterOverhead(b *testing.B) {
-	for _, policy := range cluster.Policies() {
-		b.Run(policy, func(b *testing.B) {
+	type variant struct {
+		name, policy   string
+		endpoints      int
+		attemptTimeout bool
+	}
+	var vs []variant
+	for _, p := range cluster.Policies() {
+		vs = append(vs, variant{p, p, 100, true})
+	}
+	vs = append(vs, variant{"one-endpoint", "round_robin", 1, true}, variant{"one-endpoint-no-attempt-timeout", "round_robin", 1, false})
+	for _, v := range vs {
+		b.Run(v.name, func(b *testing.B) {
 			var eps []cluster.Endpoint
-			for i := range 100 {
+			for i := range v.endpoints {
 				eps = append(eps, cluster.Endpoint{URL: "inproc://" + string(rune('A'+i%26)) + string(rune('a'+i/26)), Weight: 1 + i%3})
 			}
 			cfg := cluster.DefaultConfig()
-			cfg.Policy = policy
+			cfg.Policy = v.policy
 			cfg.Health.Interval = 0
+			if !v.attemptTimeout {
+				cfg.AttemptTimeout = 0
+			}
+			if v.endpoints == 1 {
+				b.SetParallelism((loopbackGoroutines + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			}
 			c, err := cluster.New(eps, func(cluster.Endpoint) (cluster.Caller, error) {
 				return cluster.CallerFunc(func(context.Context, string, any, ...any) error { return nil }), nil
 			}, cfg)
@@ -52,7 +70,8 @@ func BenchmarkClusterOverhead(b *testing.B) {
 type callFn = func(ctx context.Context, method string, reply any, args ...any) error
 
 // loopbackCallers starts one harp server on loopback serving add, and returns the ways of
-// calling it that the overhead benchmarks compare: client.Client; client.Client under a 750 ms
+// calling it that the overhead benchmarks compare: client.Client; a second client.Client like
+// the first (a control: what it measures is the benchmark's own noise); client.Client under a 750 ms
 // deadline per call (what the cluster's default attempt timeout costs by itself); a cluster of
 // that one endpoint with default settings (health checks included); the same without an attempt
 // timeout; a cluster of three URLs of the server with default settings.
@@ -81,7 +100,12 @@ func loopbackCallers(b *testing.B) (names []string, calls []callFn) {
 		defer cancel()
 		return cl.Call(ctx, m, r, args...)
 	}
-	names, calls = []string{"client", "client-timeout"}, []callFn{cl.Call, withDeadline}
+	cl2, err := client.New(urls[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cl2.Close() })
+	names, calls = []string{"client", "client-again", "client-timeout"}, []callFn{cl.Call, cl2.Call, withDeadline}
 	for _, v := range []struct {
 		name           string
 		n              int
