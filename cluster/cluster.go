@@ -343,8 +343,8 @@ func (c *Cluster) observe(m *EndpointState, o Outcome, now time.Time) {
 	}
 	failed := o.Failed()
 	oc := &c.cfg.Outlier
-	if oc.FailureRate > 0 {
-		m.window.add(now, oc.Window, failed)
+	if oc.FailureRate > 0 && !failed {
+		m.window.add(now, oc.Window, false)
 	}
 	if !failed {
 		if m.consec.Load() != 0 {
@@ -372,9 +372,13 @@ func (c *Cluster) observe(m *EndpointState, o Outcome, now time.Time) {
 	m.mu.Lock()
 	h := &m.h
 	if now.Before(h.ejectedUntil) || h.check.down || h.breaker == breakerOpen {
-		// already out of rotation: late failures of calls sent before do not extend it
+		// already out of rotation: late failures of calls sent before neither extend it nor
+		// count in the failure rate it comes back with
 		m.mu.Unlock()
 		return
+	}
+	if oc.FailureRate > 0 {
+		m.window.add(now, oc.Window, true)
 	}
 	if b := &c.cfg.Breaker; b.Threshold > 0 {
 		if h.breaker == breakerHalfOpen || (h.breaker == breakerClosed && n >= int64(b.Threshold)) {

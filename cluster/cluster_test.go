@@ -716,6 +716,10 @@ func TestLateFailuresDoNotExtendAnEjection(t *testing.T) {
 	if s := h.state("a"); s != StateHealthy || a.consec.Load() != 0 {
 		t.Fatalf("after the ejection: %v, %d consecutive failures remembered", s, a.consec.Load())
 	}
+	h.c.observe(a, OutcomeTimeout, h.clk.now()) // one failure once back
+	if s := h.state("a"); s != StateHealthy {
+		t.Fatalf("one failure after the ejection: a %v; the late failures counted in its failure rate", s)
+	}
 }
 
 func TestConsistentHashThroughCall(t *testing.T) {
