@@ -19,7 +19,8 @@ import (
 var benchCommand = &Command{
 	Name: "bench",
 	Args: "URL [URL...]",
-	Summary: "Call METHOD on the server at URL from many goroutines for a while, then print the\n" +
+	Summary: "Drive bounded load at a server (or a cluster of several) and print a latency histogram.\n\n" +
+		"Call -method on the server at URL from many goroutines for a while, then print the\n" +
 		"rate and a latency histogram (p50/p90/p99/max). Several URLs are called through a cluster\n" +
 		"client (balanced by -policy, with health checks and failover). The run is bounded by\n" +
 		"-duration and, when set, -requests. It exits 1 when any call failed.\n\n" +
@@ -28,6 +29,7 @@ var benchCommand = &Command{
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		var conn connFlags
 		conn.register(fs)
+		fs.BoolVar(&conn.jsonRPC, "json", false, "speak JSON-RPC 2.0 instead of XML-RPC")
 		var opts benchOptions
 		fs.StringVar(&opts.method, "method", cluster.DefaultCheckMethod, "the method to call")
 		argsFlag := fs.String("args", "", "the method's arguments, separated by spaces")

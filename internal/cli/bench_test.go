@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -32,6 +37,34 @@ func TestBenchCluster(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestBenchJSONRPC(t *testing.T) {
+	srv, err := newDemoServer(demoServerConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jsonCalls atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			jsonCalls.Add(1)
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	url := ts.URL
+	code, out, stderr := harp("bench", url, "--json", "--method", "add", "--args", "2 3", "--requests", "50", "--concurrency", "2")
+	if code != ExitOK || !strings.Contains(out, "calls 50 in") {
+		t.Fatalf("exit %d: %s%s", code, out, stderr)
+	}
+	if n := jsonCalls.Load(); n != 50 {
+		t.Fatalf("%d JSON-RPC requests, want 50", n)
+	}
+	// a method the server lacks answers a JSON-RPC error object: every call fails
+	code, _, stderr = harp("bench", url, "--json", "--method", "no.such", "--requests", "5", "--concurrency", "1")
+	if code != ExitFailure || !strings.Contains(stderr, "5 of 5 calls failed") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -24,7 +24,8 @@ import (
 var demoCommand = &Command{
 	Name: "demo",
 	Args: "",
-	Summary: "Show the cluster client at work, with nothing to install: start three harp servers on\n" +
+	Summary: "Kill one of three local servers and hang another under load through a cluster client.\n\n" +
+		"Show the cluster client at work, with nothing to install: start three harp servers on\n" +
 		"127.0.0.1, call them through a cluster client from many goroutines, kill one server\n" +
 		"(listener and connections closed) and hang another (requests read, never answered), bring\n" +
 		"both back, and report what the callers saw.\n\n" +
