@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -193,6 +194,7 @@ func (p *progress) status(line string, final bool) {
 		fmt.Fprintln(p.w, line)
 		return
 	}
+	line = fitLine(line, termWidth())
 	p.line = line
 	fmt.Fprint(p.w, "\r\x1b[K"+line)
 	if final {
@@ -212,6 +214,27 @@ func (p *progress) printf(format string, a ...any) {
 	if p.tty && p.line != "" {
 		fmt.Fprint(p.w, p.line)
 	}
+}
+
+// termWidth returns the terminal's width from $COLUMNS, 80 when unset.
+func termWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 1 {
+		return n
+	}
+	return 80
+}
+
+// fitLine cuts line to fewer than width runes: a status line that wrapped could not be
+// rewritten in place.
+func fitLine(line string, width int) string {
+	n := 0
+	for i := range line {
+		if n == width-1 {
+			return line[:i]
+		}
+		n++
+	}
+	return line
 }
 
 // isTerminal reports whether w is a terminal (a character device).

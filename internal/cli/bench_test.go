@@ -93,3 +93,20 @@ func TestBenchUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestFitLine(t *testing.T) {
+	for _, tc := range []struct {
+		line  string
+		width int
+		want  string
+	}{
+		{"short", 80, "short"},
+		{"abcdef", 4, "abc"},
+		{"ab█cd", 4, "ab█"},
+		{"abc", 4, "abc"},
+	} {
+		if got := fitLine(tc.line, tc.width); got != tc.want {
+			t.Errorf("fitLine(%q, %d) = %q, want %q", tc.line, tc.width, got, tc.want)
+		}
+	}
+}

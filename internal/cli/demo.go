@@ -430,7 +430,7 @@ func demoCall(ctx context.Context, clu *cluster.Cluster, w int, rng *rand.Rand, 
 // answered since the last status (of the whole run in the final one) and its state, and failures.
 func demoStatus(s loadgen.Snapshot, total time.Duration, nodes []*demoNode, last []int64, clu *cluster.Cluster, t *demoTally) string {
 	var b strings.Builder
-	b.WriteString(loadgen.ProgressLine(s, total))
+	fmt.Fprintf(&b, "%4.1f/%.0fs %6.0f calls/s |", s.Elapsed.Seconds(), total.Seconds(), s.Rate)
 	var sum int64
 	delta := make([]int64, len(nodes))
 	for i, n := range nodes {
@@ -445,7 +445,6 @@ func demoStatus(s loadgen.Snapshot, total time.Duration, nodes []*demoNode, last
 		sum += delta[i]
 	}
 	st := clu.Stats()
-	b.WriteString(" |")
 	for i, n := range nodes {
 		share := 0.0
 		if sum > 0 {
@@ -456,6 +455,6 @@ func demoStatus(s loadgen.Snapshot, total time.Duration, nodes []*demoNode, last
 			fmt.Fprintf(&b, " %s", st.Endpoints[i].State)
 		}
 	}
-	fmt.Fprintf(&b, " | failed: idempotent %d, not idempotent %d", t.idemFailed.Load(), t.recordFailed.Load())
+	fmt.Fprintf(&b, " | failed %d idem, %d not", t.idemFailed.Load(), t.recordFailed.Load())
 	return b.String()
 }

@@ -7,16 +7,16 @@ import (
 	"time"
 )
 
-// ProgressLine renders a snapshot as one terminal line with a bar for the elapsed share of total
-// (the run's duration; 0 draws no bar).
+// ProgressLine renders a snapshot as one terminal line, under 80 columns for runs of up to a
+// billion calls, with a bar for the elapsed share of total (the run's duration; 0 draws no bar).
 func ProgressLine(s Snapshot, total time.Duration) string {
-	const width = 24
+	const width = 20
 	bar := ""
 	if total > 0 {
 		filled := int(float64(width) * min(1, s.Elapsed.Seconds()/total.Seconds()))
 		bar = "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "] "
 	}
-	return fmt.Sprintf("%s%5.1fs  %9.0f calls/s  %9d calls  %6d errors",
+	return fmt.Sprintf("%s%5.1fs %8.0f calls/s %9d calls %6d errors",
 		bar, s.Elapsed.Seconds(), s.Rate, s.Calls, s.Errors)
 }
 
