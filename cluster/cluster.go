@@ -307,7 +307,12 @@ func (c *Cluster) tick(now time.Time) {
 	for _, m := range c.members {
 		m.mu.Lock()
 		h := &m.h
-		if !h.ejectedUntil.IsZero() && !now.Before(h.ejectedUntil) {
+		if !h.ejectedUntil.IsZero() && !now.Before(h.ejectedUntil) && h.check.n > 0 && !h.check.down {
+			// Its active checks are failing: wait for their verdict (a pass, or Fall failures and
+			// down) rather than put back in rotation a server they are about to take out, such as
+			// one that hangs, whose calls would each wait for the attempt timeout.
+			h.ejectedUntil = now.Add(tickInterval)
+		} else if !h.ejectedUntil.IsZero() && !now.Before(h.ejectedUntil) {
 			h.ejectedUntil, h.lastReturn = time.Time{}, now
 			h.startSlow(now)
 			m.consec.Store(0)

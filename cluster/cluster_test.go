@@ -217,6 +217,36 @@ func TestLatencyStartsOverOnReturn(t *testing.T) {
 	}
 }
 
+// TestEjectionWaitsForFailingChecks: an ejection that ends while the endpoint's active checks
+// are failing lasts until they decide, so a hung server does not come back between the two.
+func TestEjectionWaitsForFailingChecks(t *testing.T) {
+	for _, pass := range []bool{false, true} {
+		cfg := testConfig("round_robin")
+		cfg.Breaker.Threshold = 0
+		h := newHarness(t, cfg, "a", "b")
+		a := h.member("a")
+		for range 5 {
+			h.c.observe(a, OutcomeTimeout, h.clk.now())
+		}
+		h.c.healthResult(a, false, h.clk.now()) // one failed check of Fall 2
+		h.clk.advance(cfg.Outlier.BaseEjection)
+		h.c.tick(h.clk.now())
+		if s := h.state("a"); s != StateEjected {
+			t.Fatalf("a is %v when its ejection ended with a check failing, want still ejected", s)
+		}
+		h.clk.advance(cfg.Health.FastInterval)
+		h.c.healthResult(a, pass, h.clk.now())
+		h.c.tick(h.clk.now())
+		want := StateDown
+		if pass {
+			want = StateHealthy
+		}
+		if s := h.state("a"); s != want {
+			t.Fatalf("second check passed=%v: a is %v, want %v", pass, s, want)
+		}
+	}
+}
+
 func TestMaxEjectedShare(t *testing.T) {
 	cfg := testConfig("round_robin")
 	cfg.Breaker.Threshold = 0
