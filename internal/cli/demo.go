@@ -133,9 +133,9 @@ func (t *demoTally) note(errs map[string]int64, samples map[string]string, kind 
 	}
 }
 
-// errorKind names a failed call's error for the summary, and whether it is clear: a
-// *cluster.CallError listing its attempts, the last one a typed transport error.
-func errorKind(err error) (kind string, clear bool) {
+// errorKind names a failed call's error for the summary, and reports whether it is a clear
+// error: a *cluster.CallError listing its attempts, the last one a typed transport error.
+func errorKind(err error) (kind string, typedErr bool) {
 	var ce *cluster.CallError
 	if !errors.As(err, &ce) || len(ce.Attempts) == 0 {
 		return fmt.Sprintf("%T", err), false
@@ -391,8 +391,8 @@ func demoCall(ctx context.Context, clu *cluster.Cluster, w int, rng *rand.Rand, 
 			t.interrupted.Add(1)
 		default:
 			t.recordFailed.Add(1)
-			kind, clear := errorKind(err)
-			if !clear {
+			kind, typedErr := errorKind(err)
+			if !typedErr {
 				t.unclear.Add(1)
 			}
 			t.note(t.recordErrs, t.recordSample, kind, err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -105,5 +106,27 @@ func TestDemoUsage(t *testing.T) {
 		if code, _, stderr := harp(args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, stderr)
 		}
+	}
+}
+
+// typedErr is shaped like the client's transport errors.
+type typedErr struct{}
+
+func (typedErr) Error() string   { return "reset" }
+func (typedErr) NotSent() bool   { return false }
+func (typedErr) Timeout() bool   { return false }
+func (typedErr) StatusCode() int { return 0 }
+
+func TestErrorKind(t *testing.T) {
+	ce := &cluster.CallError{Method: "m", Reason: "not idempotent", Err: typedErr{},
+		Attempts: []cluster.Attempt{{URL: "u", Err: typedErr{}, Outcome: cluster.OutcomeFailure}}}
+	if kind, ok := errorKind(ce); !ok || kind != "failure, not idempotent" {
+		t.Errorf("CallError: %q %v", kind, ok)
+	}
+	if _, ok := errorKind(errors.New("something")); ok {
+		t.Error("a bare error counted as clear")
+	}
+	if _, ok := errorKind(&cluster.CallError{Method: "m", Err: errors.New("x"), Attempts: []cluster.Attempt{{Err: errors.New("x")}}}); ok {
+		t.Error("an untyped last attempt counted as clear")
 	}
 }
