@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strconv"
+	"sync"
 )
 
 var (
@@ -26,7 +27,8 @@ type Method struct {
 	out      reflect.Type // the value result, or nil
 	valIdx   int          // index of the value result, -1 if none
 	errIdx   int          // index of the error result, -1 if none
-	argsType reflect.Type // a struct with one field per wire parameter: one allocation per call
+	argsType reflect.Type // a struct with one field per wire parameter, decoded into in one piece
+	args     sync.Pool    // *argsType values, zeroed, reused from call to call
 
 	// builtin is set for the system.* methods, which need the registry and the protocol.
 	builtin func(ctx context.Context, r *Registry, p *Protocol, ps Params) (any, error)
@@ -185,11 +187,16 @@ func (m *Method) call(ctx context.Context, r *Registry, p *Protocol, ps Params) 
 		}
 		args = append(args, reflect.ValueOf(ctx))
 	}
+	var argp any // the pooled *argsType; the function gets copies of its fields, never the fields
 	if m.argsType != nil {
-		argv := reflect.New(m.argsType).Elem()
+		if argp = m.args.Get(); argp == nil {
+			argp = reflect.New(m.argsType).Interface()
+		}
+		argv := reflect.ValueOf(argp).Elem()
 		for i := 0; i < fixed; i++ {
 			f := argv.Field(i)
 			if err := ps.DecodeParam(i, f.Addr().Interface()); err != nil {
+				m.putArgs(argp)
 				return nil, m.paramError(err)
 			}
 			args = append(args, f)
@@ -199,6 +206,7 @@ func (m *Method) call(ctx context.Context, r *Registry, p *Protocol, ps Params) 
 			s := reflect.MakeSlice(st, n-fixed, n-fixed)
 			for j := 0; j < n-fixed; j++ {
 				if err := ps.DecodeParam(fixed+j, s.Index(j).Addr().Interface()); err != nil {
+					m.putArgs(argp)
 					return nil, m.paramError(err)
 				}
 			}
@@ -210,6 +218,9 @@ func (m *Method) call(ctx context.Context, r *Registry, p *Protocol, ps Params) 
 		outs = m.fn.CallSlice(args)
 	} else {
 		outs = m.fn.Call(args)
+	}
+	if argp != nil { // not reached after a panic: that one is left to the GC
+		m.putArgs(argp)
 	}
 	if m.errIdx >= 0 {
 		if e := outs[m.errIdx]; !e.IsNil() {
@@ -233,4 +244,10 @@ func (m *Method) countError(got int) error {
 
 func (m *Method) paramError(err error) error {
 	return &Error{Code: CodeInvalidParams, Message: "invalid params: " + m.name + ": " + err.Error(), err: err}
+}
+
+// putArgs zeroes a parameter struct, dropping what the last call decoded into it, and pools it.
+func (m *Method) putArgs(argp any) {
+	reflect.ValueOf(argp).Elem().SetZero()
+	m.args.Put(argp)
 }

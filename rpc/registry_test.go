@@ -515,3 +515,34 @@ func BenchmarkCallAdd(b *testing.B) {
 		}
 	}
 }
+
+// TestParameterStructsStartZero: parameter memory is reused from call to call, so every call
+// must start from zero values: a struct member or map entry one call sent is not seen by the next,
+// under any concurrency.
+func TestParameterStructsStartZero(t *testing.T) {
+	r := newRegistry(t, nil)
+	r.MustRegister("look", func(p point, m map[string]int, s []int) string {
+		return fmt.Sprint(p.X, p.Y, len(m), len(s))
+	}, "")
+	full := jsonParams{`{"X":1,"Y":2}`, `{"a":1,"b":2}`, `[1,2,3]`}
+	bare := jsonParams{`{"X":5}`, `{}`, `[]`}
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				ps, want := full, "1 2 2 3"
+				if (g+i)%2 == 1 {
+					ps, want = bare, "5 0 0 0"
+				}
+				got, err := r.Call(context.Background(), jsonProto, "look", ps)
+				if err != nil || got != want {
+					t.Errorf("got %v, %v; want %q", got, err, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -60,6 +60,9 @@ func postAdd(t *testing.T, c net.Conn, br *bufio.Reader) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "<int>5</int>") {
 		t.Fatalf("status %d body %q", resp.StatusCode, b)
 	}
+	if resp.ContentLength != int64(len(b)) || len(resp.TransferEncoding) > 0 {
+		t.Fatalf("Content-Length %d, Transfer-Encoding %q for a %d-byte answer", resp.ContentLength, resp.TransferEncoding, len(b))
+	}
 }
 
 // TestWriteDeadlineRenewedAfterIdle: a keep-alive connection idle for longer than WriteTimeout

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 
 	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
@@ -63,8 +64,16 @@ func (x *xmlProtocol) accepts(mt string, first byte) bool {
 
 func (x *xmlProtocol) contentType() []string { return xmlContentType }
 
+// calls pools the decoded calls: a Call is reused once its request is answered.
+var calls = sync.Pool{New: func() any { return new(xmlrpc.Call) }}
+
 func (x *xmlProtocol) serve(ctx context.Context, body, dst []byte) ([]byte, callInfo) {
-	call, err := x.dec.DecodeCall(body)
+	call := calls.Get().(*xmlrpc.Call)
+	defer func() {
+		*call = xmlrpc.Call{} // drop the reference to the body
+		calls.Put(call)
+	}()
+	err := x.dec.DecodeCallTo(call, body)
 	if err != nil {
 		code := decodeErrorCode(err)
 		return x.fault(dst, code, faultPrefix(code)+err.Error()), callInfo{code: code}

@@ -118,68 +118,91 @@ func (o DecodeOptions) Unmarshal(data []byte, v any) error {
 // then decoded on demand, straight into typed Go values, with Call.DecodeParam. The Call refers
 // to data, which must not change while the Call is in use.
 func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
+	c := new(Call)
+	if err := o.DecodeCallTo(c, data); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DecodeCallTo is DecodeCall decoding into c, whose previous content it replaces, so that a
+// server can reuse its Calls instead of allocating one per request. On error c is left reset.
+func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) (err error) {
+	offsets := c.offsets[:0] // a reused Call keeps the room it grew for many parameters
+	if cap(offsets) <= len(c.offBuf) {
+		offsets = nil
+	}
+	*c = Call{opts: o}
+	defer func() {
+		if err != nil {
+			*c = Call{}
+		}
+	}()
 	d, err := o.prepare(data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer putDecoder(d)
 	root, err := d.startTag()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if string(root.local) != "methodCall" || root.empty {
-		return nil, d.invalidAt(0, "root element is <"+string(root.qname)+">, want <methodCall>")
+		return d.invalidAt(0, "root element is <"+string(root.qname)+">, want <methodCall>")
 	}
 	nt, err := d.expectStart("methodName")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var name []byte
 	if !nt.empty {
 		if name, err = d.text(); err != nil {
-			return nil, err
+			return err
 		}
 		name = trimSpace(name)
 		if err := d.readEndTag(nt.qname); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(name) == 0 {
-		return nil, d.invalidf("empty methodName")
+		return d.invalidf("empty methodName")
 	}
-	c := &Call{Method: string(name), opts: o}
-	c.offsets = c.offBuf[:0]
+	c.Method = internName(name)
+	c.offsets = offsets
+	if c.offsets == nil {
+		c.offsets = c.offBuf[:0]
+	}
 	c.data = d.data
 	end, err := d.atEndTag()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !end {
 		pt, open, err := d.openParams()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for open {
 			t, ok, err := d.nextParam(pt)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if !ok {
 				break
 			}
 			c.offsets = append(c.offsets, d.pos)
 			if err := d.valueDec(reflect.Value{}, nil); err != nil {
-				return nil, err
+				return err
 			}
 			if err := d.endParam(t); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if err := d.endTag(root.qname); err != nil {
-		return nil, err
+		return err
 	}
-	return c, d.end()
+	return d.end()
 }
 
 // UnmarshalResponse decodes a <methodResponse> document. A successful response's value is

@@ -1,0 +1,49 @@
+package xmlrpc
+
+import (
+	"strconv"
+	"testing"
+)
+
+func TestInternName(t *testing.T) {
+	a := internName([]byte("system.listMethods"))
+	if a != "system.listMethods" {
+		t.Fatalf("got %q", a)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = internName([]byte("system.listMethods")) }); n != 0 {
+		t.Fatalf("a cached name allocates %v times", n)
+	}
+	// Names that share slots displace each other and still come back right.
+	for i := range 2000 {
+		name := "m" + strconv.Itoa(i)
+		if got := internName([]byte(name)); got != name {
+			t.Fatalf("got %q for %q", got, name)
+		}
+	}
+	long := string(make([]byte, maxInternedName+1))
+	if got := internName([]byte(long)); got != long {
+		t.Fatal("long name mangled")
+	}
+}
+
+func TestDecodeCallToReuses(t *testing.T) {
+	var c Call
+	many, _ := MarshalCall("sum", 1, 2, 3, 4, 5, 6)
+	if err := (DecodeOptions{}).DecodeCallTo(&c, many); err != nil || c.Method != "sum" || c.NumParams() != 6 {
+		t.Fatalf("%v %q %d", err, c.Method, c.NumParams())
+	}
+	one, _ := MarshalCall("echo", "x")
+	if err := (DecodeOptions{}).DecodeCallTo(&c, one); err != nil || c.Method != "echo" || c.NumParams() != 1 {
+		t.Fatalf("%v %q %d", err, c.Method, c.NumParams())
+	}
+	var s string
+	if err := c.DecodeParam(0, &s); err != nil || s != "x" {
+		t.Fatalf("%q %v", s, err)
+	}
+	if err := (DecodeOptions{}).DecodeCallTo(&c, []byte("<methodCall><methodName>x</methodName><params>")); err == nil {
+		t.Fatal("a truncated call decoded")
+	}
+	if c.Method != "" || c.NumParams() != 0 {
+		t.Fatalf("a failed decode left %q with %d params", c.Method, c.NumParams())
+	}
+}
