@@ -16,6 +16,9 @@ import (
 // breakers half-open and advances slow starts.
 const tickInterval = 50 * time.Millisecond
 
+// cacheLine pads fields that every call writes away from fields that every call only reads.
+const cacheLine = 64
+
 // Cluster calls methods on a set of endpoints, choosing one per attempt with its policy and
 // keeping each endpoint's health. It has the Call method of a one-endpoint client, so code written
 // against a Caller takes a Cluster unchanged. It is safe for concurrent use; calls read an
@@ -33,9 +36,14 @@ type Cluster struct {
 
 	snap   atomic.Pointer[snapshot]
 	closed atomic.Bool
-	budget budget
 
-	calls        atomic.Int64
+	// Written by every call: on cache lines of their own, so that every call's reads of snap and
+	// closed do not miss the cache.
+	_      [cacheLine]byte
+	budget budget
+	calls  atomic.Int64
+	_      [cacheLine]byte
+
 	retries      atomic.Int64
 	budgetDenied atomic.Int64
 

@@ -47,9 +47,13 @@ func (e Endpoint) weight() int {
 // EndpointState is the cluster's live record of one endpoint, as policies see it: the endpoint
 // and its counters, read with atomic loads. It is safe for concurrent use.
 type EndpointState struct {
-	ep     atomic.Pointer[Endpoint]
-	caller Caller
+	// read by every call
+	ep       atomic.Pointer[Endpoint]
+	caller   Caller
+	halfOpen atomic.Bool // breaker half-open: calls need a probe slot
+	retired  atomic.Bool
 
+	_        [cacheLine]byte // the counters below are written by every call
 	inflight atomic.Int64
 	calls    atomic.Int64
 	failures atomic.Int64
@@ -58,10 +62,8 @@ type EndpointState struct {
 	hist     latencyHist
 	consec   atomic.Int64 // consecutive failed calls
 	window   rateWindow
-	halfOpen atomic.Bool  // breaker half-open: calls need a probe slot
 	probes   atomic.Int64 // probe calls in flight while half-open
 
-	retired   atomic.Bool
 	closeOnce sync.Once
 	stop      context.CancelFunc // stops the health checker
 
