@@ -133,7 +133,10 @@ type HealthConfig struct {
 }
 
 // OutlierConfig tunes passive outlier detection (Envoy's): real calls' failures eject an
-// endpoint for a while.
+// endpoint for a while. An ejection that ends while the endpoint's active checks are failing
+// lasts until they decide (a pass, or Health.Fall failures and down). Failures of calls sent
+// before the endpoint left rotation count neither toward a new ejection nor in the failure rate
+// it comes back with.
 type OutlierConfig struct {
 	// ConsecutiveFailures ejects an endpoint after that many failed calls in a row; 0 disables.
 	ConsecutiveFailures int
