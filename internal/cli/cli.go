@@ -1,6 +1,6 @@
 // Package cli implements the harp command's subcommands. cmd/harp is a thin main that calls Main.
 //
-// Each subcommand is a Command in the commands table; a new subcommand (harp demo, harp bench)
+// Each subcommand (call, list, serve, demo, bench) is a Command in the commands table; a new one
 // joins by adding one entry there. A command parses its own flags, which may come before or
 // between its positional arguments, and reports through the Env it is given so tests run it
 // in-process.
@@ -39,7 +39,7 @@ type Command struct {
 	Flags func(fs *flag.FlagSet) func(ctx context.Context, env *Env, args []string) error
 }
 
-// commands is the subcommand table. harp demo and harp bench (the cluster's) join here.
+// commands is the subcommand table.
 var commands = []*Command{callCommand, listCommand, serveCommand, demoCommand, benchCommand}
 
 // UsageError reports a bad command line; Main prints it with the command's usage and exits 2.
