@@ -99,11 +99,9 @@ type Config struct {
 	TLSConfig *tls.Config
 	// ReadHeaderTimeout bounds reading a request's headers; a client trickling them is cut off.
 	ReadHeaderTimeout time.Duration
-	// WriteTimeout bounds how long writing a response may block on a client that does not read
-	// it: the connection fails after at most this (on plain connections at least half of it)
-	// instead of holding its handler. Over TLS it counts from the end of the request's headers,
-	// as http.Server.WriteTimeout does, so there it also bounds how long a call may run; bound
-	// calls with CallTimeout, which answers them with a fault.
+	// WriteTimeout bounds writing a response, from the end of its request's headers; so it also
+	// bounds how long a call may run under Serve (set CallTimeout below it to answer such calls
+	// with a fault instead of a dropped connection).
 	WriteTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle this long.
 	IdleTimeout time.Duration

@@ -2,9 +2,7 @@ package server
 
 import (
 	"io"
-	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 )
 
@@ -58,78 +56,4 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 		d.eof = true
 	}
 	return n, err
-}
-
-// writeGuard wraps the connections of a plain listener in guardedConns.
-type writeGuard struct {
-	net.Listener
-	timeout time.Duration
-}
-
-// Accept accepts the next connection and guards its writes.
-func (l writeGuard) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &guardedConn{Conn: c, timeout: l.timeout}, nil
-}
-
-// guardedConn bounds writes as http.Server.WriteTimeout would, without its cost: WriteTimeout
-// updates the connection's timer twice per request (net/http sets the deadline when a request
-// arrives and clears it after the answer). Here a write starts with at least timeout/2 and at most
-// timeout left on the write deadline, which is renewed only when less than timeout/2 is left; so
-// a client that stops reading fails the write within timeout instead of holding its handler, and
-// a connection answering many small requests updates its timer about once per timeout/2.
-// net/http's clearing after each request (a zero write deadline) is therefore ignored, while a
-// deadline a handler sets (http.ResponseController) is honoured until then.
-type guardedConn struct {
-	net.Conn
-	timeout time.Duration
-	until   atomic.Int64 // the write deadline set, in Unix nanoseconds
-	manual  atomic.Bool  // a handler set its own write deadline for the current request
-}
-
-// Write writes p, renewing the write deadline first when less than timeout/2 of it is left.
-func (c *guardedConn) Write(p []byte) (int, error) {
-	if !c.manual.Load() {
-		now := time.Now()
-		if now.UnixNano()+int64(c.timeout/2) > c.until.Load() {
-			until := now.Add(c.timeout)
-			if err := c.Conn.SetWriteDeadline(until); err != nil {
-				return 0, err
-			}
-			c.until.Store(until.UnixNano())
-		}
-	}
-	return c.Conn.Write(p)
-}
-
-// SetWriteDeadline sets a handler's own write deadline; a zero one (net/http's clearing after
-// each request) hands the deadline back to the guard.
-func (c *guardedConn) SetWriteDeadline(t time.Time) error {
-	if t.IsZero() {
-		c.manual.Store(false)
-		return nil
-	}
-	c.manual.Store(true)
-	c.until.Store(t.UnixNano())
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// SetDeadline sets the read deadline and, as SetWriteDeadline does, the write deadline.
-func (c *guardedConn) SetDeadline(t time.Time) error {
-	if err := c.Conn.SetReadDeadline(t); err != nil {
-		return err
-	}
-	return c.SetWriteDeadline(t)
-}
-
-// CloseWrite shuts down the writing side, as net/http does before closing a connection whose
-// request it did not read whole.
-func (c *guardedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
 }

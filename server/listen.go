@@ -53,11 +53,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		delete(s.https, hs)
 		s.mu.Unlock()
 	}()
-	if hs.TLSConfig == nil && s.cfg.WriteTimeout > 0 {
-		// Plain connections guard their writes themselves, at less cost (see guardedConn).
-		hs.WriteTimeout = 0
-		ln = writeGuard{Listener: ln, timeout: s.cfg.WriteTimeout}
-	}
 	errc := make(chan error, 1)
 	go func() {
 		if hs.TLSConfig != nil {
