@@ -11,7 +11,7 @@ dir=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
 go build -o "$dir/srv" .
-base=$((20000 + RANDOM % 20000))
+base=$((10000 + RANDOM % 20000)) # below the ephemeral ports wrk connects from
 sides=(xml json)
 declare -A mode=([xml]=harp [json]=harpjson) script=([xml]=add.lua [json]=json.lua) port=([xml]=$base [json]=$((base + 1)))
 declare -A ctype=([xml]=text/xml [json]=application/json) want=([xml]='<int>5</int>' [json]='"result":5')

@@ -26,7 +26,7 @@ var rawBody = []byte(`<?xml version="1.0"?><methodResponse><params><param><value
 	strings.Repeat(" ", 150-113))
 
 func main() {
-	mode := flag.String("mode", "harp", "harp, harpjson or raw")
+	mode := flag.String("mode", "harp", "harp, harpjson, raw or rawread (raw, reading the request body first)")
 	addr := flag.String("addr", "127.0.0.1:8088", "listen address")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until interrupted")
 	flag.Parse()
@@ -47,8 +47,16 @@ func main() {
 		log.Fatal(err)
 	}
 	switch *mode {
-	case "raw":
+	case "raw", "rawread":
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if *mode == "rawread" { // what any server that reads its request pays in net/http
+				var buf [512]byte
+				for {
+					if _, err := r.Body.Read(buf[:]); err != nil {
+						break
+					}
+				}
+			}
 			w.Header().Set("Content-Type", "text/xml")
 			_, _ = w.Write(rawBody)
 		})

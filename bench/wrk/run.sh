@@ -12,7 +12,7 @@ dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 go build -o "$dir/srv" .
-port=$((20000 + RANDOM % 20000))
+port=$((10000 + RANDOM % 20000)) # below the ephemeral ports wrk connects from
 
 run() { # mode -> "reqs p99_us"
   taskset -c 0 "$dir/srv" -mode "$1" -addr "127.0.0.1:$port" >/dev/null &

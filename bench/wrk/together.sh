@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
 go build -o "$dir/srv" .
-base=$((20000 + RANDOM % 20000))
+base=$((10000 + RANDOM % 20000)) # below the ephemeral ports wrk connects from
 body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" add.lua)
 for mode in raw harp; do
   port=$base; [ "$mode" = harp ] && port=$((base + 1))
