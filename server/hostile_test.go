@@ -62,14 +62,26 @@ func hostileServer(t *testing.T) string {
 	return addr
 }
 
-// bystander keeps calling add on addr until stop is closed, counting successes and failures.
+// bystander keeps calling add over XML-RPC on addr until stop is closed, counting successes and
+// failures.
 func bystander(t *testing.T, addr string, stop <-chan struct{}) (ok, failed *atomic.Int64, wait func()) {
+	body, _ := xmlrpc.MarshalCall("add", 2, 3)
+	return caller(addr, "/RPC2", "text/xml", stop,
+		func(int) string { return string(body) },
+		func(_ int, b []byte) bool {
+			var n int
+			return xmlrpc.UnmarshalResponse(b, &n) == nil && n == 5
+		})
+}
+
+// caller posts body(i) with Content-Type ct to path on addr every 2 ms until stop is closed (at
+// most 100,000 times), counting the answers check accepts and the rest.
+func caller(addr, path, ct string, stop <-chan struct{}, body func(i int) string, check func(i int, answer []byte) bool) (ok, failed *atomic.Int64, wait func()) {
 	ok, failed = new(atomic.Int64), new(atomic.Int64)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		body, _ := xmlrpc.MarshalCall("add", 2, 3)
 		cl := &http.Client{Timeout: 2 * time.Second}
 		for i := 0; i < 100000; i++ {
 			select {
@@ -77,15 +89,14 @@ func bystander(t *testing.T, addr string, stop <-chan struct{}) (ok, failed *ato
 				return
 			default:
 			}
-			resp, err := cl.Post("http://"+addr+"/RPC2", "text/xml", strings.NewReader(string(body)))
+			resp, err := cl.Post("http://"+addr+path, ct, strings.NewReader(body(i)))
 			if err != nil {
 				failed.Add(1)
 				continue
 			}
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			var n int
-			if xmlrpc.UnmarshalResponse(b, &n) == nil && n == 5 {
+			if check(i, b) {
 				ok.Add(1)
 			} else {
 				failed.Add(1)
@@ -111,10 +122,14 @@ func callBody(inner string) string {
 
 // chunkedStream writes n bytes of an endless XML string as a chunked body.
 func chunkedStream(c net.Conn, n int64) error {
+	return chunked(c, callBody("<string>"), "a", n)
+}
+
+// chunked writes head, then chunks of rep until n bytes have gone, as a chunked body.
+func chunked(c net.Conn, head, rep string, n int64) error {
 	w := bufio.NewWriterSize(c, 64<<10)
-	chunk := strings.Repeat("a", 32<<10)
-	head := callBody("<string>")
 	fmt.Fprintf(w, "%x\r\n%s\r\n", len(head), head)
+	chunk := strings.Repeat(rep, (32<<10)/len(rep))
 	for sent := int64(0); sent < n; sent += int64(len(chunk)) {
 		if _, err := fmt.Fprintf(w, "%x\r\n%s\r\n", len(chunk), chunk); err != nil {
 			return err // the server closed: what it should do

@@ -1,14 +1,10 @@
 package server_test
 
 import (
-	"bufio"
-	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,36 +15,14 @@ import (
 // jsonBystander keeps calling add over JSON-RPC on addr until stop is closed, counting successes
 // and failures.
 func jsonBystander(addr string, stop <-chan struct{}) (ok, failed *atomic.Int64, wait func()) {
-	ok, failed = new(atomic.Int64), new(atomic.Int64)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cl := &http.Client{Timeout: 2 * time.Second}
-		for i := 0; i < 100000; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			body := `{"jsonrpc":"2.0","method":"add","params":[2,3],"id":` + strconv.Itoa(i) + `}`
-			resp, err := cl.Post("http://"+addr+"/", "application/json", strings.NewReader(body))
-			if err != nil {
-				failed.Add(1)
-				continue
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+	return caller(addr, "/", "application/json", stop,
+		func(i int) string {
+			return `{"jsonrpc":"2.0","method":"add","params":[2,3],"id":` + strconv.Itoa(i) + `}`
+		},
+		func(i int, b []byte) bool {
 			var n int
-			if err := (jsonrpc.DecodeOptions{}).UnmarshalResponseID(b, jsonrpc.IntID(int64(i)), &n); err == nil && n == 5 {
-				ok.Add(1)
-			} else {
-				failed.Add(1)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
-	return ok, failed, wg.Wait
+			return (jsonrpc.DecodeOptions{}).UnmarshalResponseID(b, jsonrpc.IntID(int64(i)), &n) == nil && n == 5
+		})
 }
 
 func jsonHeader(extra ...string) string {
@@ -57,19 +31,6 @@ func jsonHeader(extra ...string) string {
 		h += e + "\r\n"
 	}
 	return h + "\r\n"
-}
-
-// chunkedJSON writes head, then chunks of rep until n bytes have gone, as a chunked body.
-func chunkedJSON(c net.Conn, head, rep string, n int64) error {
-	w := bufio.NewWriterSize(c, 64<<10)
-	fmt.Fprintf(w, "%x\r\n%s\r\n", len(head), head)
-	chunk := strings.Repeat(rep, (32<<10)/len(rep))
-	for sent := int64(0); sent < n; sent += int64(len(chunk)) {
-		if _, err := fmt.Fprintf(w, "%x\r\n%s\r\n", len(chunk), chunk); err != nil {
-			return err // the server closed: what it should do
-		}
-	}
-	return w.Flush()
 }
 
 func TestJSONRPCHostileInput(t *testing.T) {
@@ -114,7 +75,7 @@ func TestJSONRPCHostileInput(t *testing.T) {
 			if _, err := io.WriteString(c, jsonHeader("Transfer-Encoding: chunked")); err != nil {
 				return err
 			}
-			return chunkedJSON(c, "[", addCall+",", 1_000_000*int64(len(addCall)+1))
+			return chunked(c, "[", addCall+",", 1_000_000*int64(len(addCall)+1))
 		}, 413, 0, "too large"},
 		{"200 MiB declared", func(c net.Conn) error {
 			_, err := io.WriteString(c, jsonHeader("Content-Length: "+strconv.Itoa(200<<20)))
@@ -124,7 +85,7 @@ func TestJSONRPCHostileInput(t *testing.T) {
 			if _, err := io.WriteString(c, jsonHeader("Transfer-Encoding: chunked")); err != nil {
 				return err
 			}
-			return chunkedJSON(c, `{"jsonrpc":"2.0","method":"echo","params":["`, "a", 200<<20)
+			return chunked(c, `{"jsonrpc":"2.0","method":"echo","params":["`, "a", 200<<20)
 		}, 413, 0, "too large"},
 	}
 	for _, tt := range tests {
