@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/harp-rpc/harp/xmlrpc"
 )
 
 // discardWriter is a minimal http.ResponseWriter, so the benchmark measures the handler alone. It
@@ -20,20 +18,28 @@ func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
-// BenchmarkServeHTTPAdd measures the handler's own cost for add(2,3), without the network.
-func BenchmarkServeHTTPAdd(b *testing.B) {
+// BenchmarkServeHTTPAddProtocols measures the handler's own cost for add(2,3) in each protocol,
+// side by side, without the network: the JSON-RPC call must cost no more than the XML-RPC one.
+func BenchmarkServeHTTPAddProtocols(b *testing.B) {
 	s, _ := newServer(b, testRegistry(b, nil), nil)
-	body, _ := xmlrpc.MarshalCall("add", 2, 3)
-	req, _ := http.NewRequest("POST", "/RPC2", nil)
-	req.Header.Set("Content-Type", "text/xml")
-	rd := bytes.NewReader(body)
-	w := &discardWriter{h: make(http.Header)}
-	b.ReportAllocs()
-	for b.Loop() {
-		rd.Reset(body)
-		req.Body = io.NopCloser(rd)
-		req.ContentLength = int64(len(body))
-		clear(w.h)
-		s.ServeHTTP(w, req)
+	for _, p := range []struct{ name, ct, body string }{
+		{"xmlrpc", "text/xml", string(mustMarshalCall(b, "add", 2, 3))},
+		{"jsonrpc", "application/json", `{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}`},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			body := []byte(p.body)
+			req, _ := http.NewRequest("POST", "/RPC2", nil)
+			req.Header.Set("Content-Type", p.ct)
+			rd := bytes.NewReader(body)
+			w := &discardWriter{h: make(http.Header)}
+			b.ReportAllocs()
+			for b.Loop() {
+				rd.Reset(body)
+				req.Body = io.NopCloser(rd)
+				req.ContentLength = int64(len(body))
+				clear(w.h)
+				s.ServeHTTP(w, req)
+			}
+		})
 	}
 }
