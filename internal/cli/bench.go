@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/harp-rpc/harp/client"
 	"github.com/harp-rpc/harp/cluster"
 	"github.com/harp-rpc/harp/internal/loadgen"
 )
@@ -68,6 +69,12 @@ type benchOptions struct {
 	conn        *connFlags
 }
 
+// pool keeps as many idle connections per server as goroutines call, so that no call of the run
+// pays for a new connection once each goroutine has one.
+func (o *benchOptions) pool() client.Option {
+	return client.WithMaxIdleConnsPerHost(max(o.concurrency, client.DefaultMaxIdleConnsPerHost))
+}
+
 // errCallsFailed reports a bench or demo run in which calls failed.
 var errCallsFailed = errors.New("calls failed")
 
@@ -84,7 +91,7 @@ func runBench(ctx context.Context, env *Env, o *benchOptions) error {
 		closeFn func() error
 	)
 	if len(o.urls) == 1 {
-		c, err := o.conn.client(o.urls[0])
+		c, err := o.conn.client(o.urls[0], o.pool())
 		if err != nil {
 			return err
 		}
@@ -100,7 +107,7 @@ func runBench(ctx context.Context, env *Env, o *benchOptions) error {
 		for i, u := range o.urls {
 			eps[i] = cluster.Endpoint{URL: u}
 		}
-		c, err := cluster.New(eps, func(ep cluster.Endpoint) (cluster.Caller, error) { return o.conn.client(ep.URL) }, cfg)
+		c, err := cluster.New(eps, func(ep cluster.Endpoint) (cluster.Caller, error) { return o.conn.client(ep.URL, o.pool()) }, cfg)
 		if err != nil {
 			return err
 		}

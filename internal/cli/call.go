@@ -45,8 +45,8 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.rpcPath, "path", "", "HTTP request path (for unix:// URLs; default /RPC2)")
 }
 
-// client builds a client for url from the flags.
-func (c *connFlags) client(url string) (*client.Client, error) {
+// client builds a client for url from the flags, with any extra options after them.
+func (c *connFlags) client(url string, extra ...client.Option) (*client.Client, error) {
 	var opts []client.Option
 	if c.insecure {
 		opts = append(opts, client.WithInsecureSkipVerify())
@@ -83,7 +83,7 @@ func (c *connFlags) client(url string) (*client.Client, error) {
 		opts = append(opts, client.WithJSONRPC())
 	}
 	opts = append(opts, client.WithUserAgent("harp-cli/1"))
-	return client.New(url, opts...)
+	return client.New(url, append(opts, extra...)...)
 }
 
 // with runs fn with a client for url and a context bounded by -timeout.
