@@ -54,6 +54,7 @@ type Cluster struct {
 	dropped     atomic.Int64
 	resolveErr  error
 	lastResolve time.Time
+	lastTick    time.Time // guarded by mu
 
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -311,8 +312,14 @@ func (c *Cluster) maintain() {
 func (c *Cluster) tick(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var elapsed time.Duration
+	if !c.lastTick.IsZero() {
+		elapsed = now.Sub(c.lastTick)
+	}
+	c.lastTick = now
 	dirty := false
 	for _, m := range c.members {
+		m.decayIdleLatency(elapsed)
 		m.mu.Lock()
 		h := &m.h
 		if !h.ejectedUntil.IsZero() && !now.Before(h.ejectedUntil) && h.check.n > 0 && !h.check.down {

@@ -217,6 +217,40 @@ func TestLatencyStartsOverOnReturn(t *testing.T) {
 	}
 }
 
+// TestIdleLatencyDecays: p2c_ewma avoids an endpoint after a slow spell, but its latency EWMA
+// decays while it gets no calls, so the endpoint is tried again instead of starved for good.
+func TestIdleLatencyDecays(t *testing.T) {
+	h := newHarness(t, testConfig("p2c_ewma"), "a", "b")
+	h.callers["b"].set(func(_ context.Context, _ string, reply any, _ []any) error {
+		h.clk.advance(time.Millisecond) // b answers in 1 ms
+		*reply.(*string) = "b"
+		return nil
+	})
+	h.member("a").recordLatency(500 * time.Millisecond) // a's slow spell
+	h.member("b").recordLatency(time.Millisecond)
+	h.c.tick(h.clk.now())
+	first := -1
+	for i := range 400 { // 20 s of 50 ms ticks, one call each
+		if got, err := h.call("m"); err != nil {
+			t.Fatal(err)
+		} else if got == "a" {
+			first = i
+			break
+		}
+		h.clk.advance(tickInterval)
+		h.c.tick(h.clk.now())
+	}
+	if first < 0 {
+		t.Fatal("p2c_ewma never tried a again")
+	}
+	if first < 100 || first > 250 { // 500 ms must decay below 1 ms: about 9 half-lives
+		t.Fatalf("a tried again after %d ticks, want about 180", first)
+	}
+	if d := h.member("b").LatencyEWMA(); d < 900*time.Microsecond {
+		t.Fatalf("b, in use all along, has a latency EWMA of %v, want its 1 ms kept", d)
+	}
+}
+
 // TestEjectionWaitsForFailingChecks: an ejection that ends while the endpoint's active checks
 // are failing lasts until they decide, so a hung server does not come back between the two.
 func TestEjectionWaitsForFailingChecks(t *testing.T) {

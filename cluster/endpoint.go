@@ -64,6 +64,8 @@ type EndpointState struct {
 	window   rateWindow
 	probes   atomic.Int64 // probe calls in flight while half-open
 
+	tickCalls int64 // calls as of the last tick; only the cluster's tick, under its mu, uses it
+
 	closeOnce sync.Once
 	stop      context.CancelFunc // stops the health checker
 
@@ -79,13 +81,38 @@ func (s *EndpointState) InFlight() int64 { return s.inflight.Load() }
 
 // LatencyEWMA returns the exponentially weighted moving average of the endpoint's latency over
 // answered and failed calls (0 before the first). It starts over when the endpoint comes back
-// into rotation, so latencies from before it left cannot keep latency-aware policies away.
+// into rotation, and halves every second the endpoint gets no calls, so latencies from before it
+// left, or from a slow spell that made a latency-aware policy avoid it, cannot keep it away.
 func (s *EndpointState) LatencyEWMA() time.Duration {
 	return time.Duration(math.Float64frombits(s.ewma.Load()))
 }
 
 // ewmaAlpha is the weight of each new latency sample.
 const ewmaAlpha = 0.25
+
+// idleLatencyHalfLife is how fast the latency EWMA of an endpoint that gets no calls decays: a
+// latency-aware policy that avoided it after one slow spell tries it again within a few seconds
+// (a 500x slower spell within about nine) instead of never, as the EWMA only moves with calls.
+const idleLatencyHalfLife = time.Second
+
+// decayIdleLatency decays the latency EWMA for elapsed time when the endpoint has had no call
+// since the last tick and has none in flight. An endpoint in use keeps the EWMA its calls give it.
+func (s *EndpointState) decayIdleLatency(elapsed time.Duration) {
+	calls := s.calls.Load()
+	idle := calls == s.tickCalls && s.inflight.Load() == 0
+	s.tickCalls = calls
+	if !idle || elapsed <= 0 {
+		return
+	}
+	factor := math.Exp2(-float64(elapsed) / float64(idleLatencyHalfLife))
+	for {
+		old := s.ewma.Load()
+		f := math.Float64frombits(old)
+		if f == 0 || s.ewma.CompareAndSwap(old, math.Float64bits(f*factor)) {
+			return
+		}
+	}
+}
 
 func (s *EndpointState) recordLatency(d time.Duration) {
 	s.hist.add(d)
