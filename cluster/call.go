@@ -98,7 +98,12 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 	if timeout > 0 {
 		// a caller's deadline sooner than the attempt timeout makes a timer of our own useless
 		if dl, ok := ctx.Deadline(); !ok || dl.Sub(start) > timeout {
-			actx, cancel = context.WithTimeout(ctx, timeout)
+			shared, ok := c.deadlines[timeout].context(ctx, time.Now())
+			if ok {
+				actx = shared
+			} else {
+				actx, cancel = context.WithTimeout(ctx, timeout)
+			}
 		}
 	}
 	err := m.caller.Call(actx, method, reply, args...)

@@ -33,6 +33,8 @@ type Cluster struct {
 	now      func() time.Time
 	// background is false in tests that drive time themselves
 	background bool
+	// deadlines bound attempts whose caller's context cannot be cancelled, by timeout; read-only
+	deadlines map[time.Duration]*sharedDeadline
 
 	snap   atomic.Pointer[snapshot]
 	closed atomic.Bool
@@ -122,6 +124,7 @@ func newCluster(ctx context.Context, r Resolver, factory Factory, cfg *Config, i
 			c.cfg.Methods[k] = v
 		}
 	}
+	c.deadlines = newDeadlines(&c.cfg)
 	c.budget.init(&c.cfg.Retry)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	eps, err := r.Resolve(ctx)

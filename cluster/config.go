@@ -34,7 +34,9 @@ type Config struct {
 	// Mode is the call mode for methods without their own MethodConfig.
 	Mode Mode
 	// AttemptTimeout bounds each attempt on its own; 0 leaves attempts bounded only by the
-	// caller's context, which always bounds all attempts together.
+	// caller's context, which always bounds all attempts together. When the caller's context
+	// cannot be cancelled (context.Background, or one that only carries values), attempts that
+	// start within the same 5 ms share one timer, so an attempt may run up to 5 ms longer.
 	AttemptTimeout time.Duration
 	// Methods overrides the call mode and settings per method name.
 	Methods map[string]MethodConfig
