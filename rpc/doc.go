@@ -33,4 +33,10 @@
 // registration copies the table. The reflection plan of each method (its parameter types, the
 // position of the context and of the error result) is computed once at registration, and a call
 // decodes all its parameters into a single allocation.
+//
+// A method registered as a Func (Func0 to Func3: a function taking a context.Context and up to
+// three typed parameters, returning a value and an error) skips reflection altogether: its
+// parameters decode straight into typed variables and the function is called directly, about
+// seven times cheaper than a reflective call in BenchmarkCallAdd, and served identically
+// otherwise (signature, help, faults, panics).
 package rpc

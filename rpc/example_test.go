@@ -68,3 +68,19 @@ func ExampleMethod_Signature() {
 	fmt.Println(m.Signature(nil), m.Variadic())
 	// Output: [string string int] true
 }
+
+// A Func registers a method whose types are known at compile time: it is served like the plain
+// function it stands for, without reflection on each call.
+func ExampleFunc2() {
+	reg, _ := rpc.NewRegistry(nil)
+	reg.MustRegister("add", rpc.Func2(func(ctx context.Context, x, y int) (int, error) {
+		return x + y, nil
+	}), "add(x, y): x + y.")
+	res, err := reg.Call(context.Background(), nil, "add", (*rpc.Protocol)(nil).ValueParams([]any{2, 3}))
+	fmt.Println(res, err)
+	m, _ := reg.Lookup("add")
+	fmt.Println(m.Signature(nil))
+	// Output:
+	// 5 <nil>
+	// [int int int]
+}

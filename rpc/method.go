@@ -30,6 +30,8 @@ type Method struct {
 	argsType reflect.Type // a struct with one field per wire parameter, decoded into in one piece
 	args     sync.Pool    // *argsType values, zeroed, reused from call to call
 
+	// typed is set for a Func: the call without reflection.
+	typed func(ctx context.Context, ps Params) (any, error)
 	// builtin is set for the system.* methods, which need the registry and the protocol.
 	builtin func(ctx context.Context, r *Registry, p *Protocol, ps Params) (any, error)
 }
@@ -77,6 +79,9 @@ func goTypeName(t reflect.Type) string {
 
 // newMethod computes the reflection plan of fn, or explains why it cannot be served.
 func newMethod(name string, fn any, help string) (*Method, error) {
+	if f, ok := fn.(Func); ok {
+		return funcMethod(name, f, help)
+	}
 	v := reflect.ValueOf(fn)
 	if v.Kind() != reflect.Func || v.IsNil() {
 		return nil, fmt.Errorf("%w: %s: %T is not a function", ErrUnsupported, name, fn)
@@ -178,6 +183,9 @@ func (m *Method) call(ctx context.Context, r *Registry, p *Protocol, ps Params) 
 	}
 	if m.builtin != nil {
 		return m.builtin(ctx, r, p, ps)
+	}
+	if m.typed != nil {
+		return m.callTyped(ctx, ps)
 	}
 	var buf [maxStackArgs]reflect.Value
 	args := buf[:0]

@@ -65,7 +65,8 @@ func (t *methodTable) sort() {
 	sort.Slice(t.sorted, func(i, j int) bool { return t.sorted[i].name < t.sorted[j].name })
 }
 
-// Register registers fn, a function, under name with a help text. The name may contain dots
+// Register registers fn, a function or a Func (made by Func0 to Func3), under name with a help
+// text. The name may contain dots
 // ("math.add"); it is matched exactly, never resolved further. It returns an error wrapping
 // ErrInvalidName, ErrReserved, ErrDuplicate or ErrUnsupported.
 func (r *Registry) Register(name string, fn any, help string) error {

@@ -154,12 +154,18 @@ func TestCall(t *testing.T) {
 	}
 }
 
-func TestCallErrors(t *testing.T) {
+// loggingRegistry returns a registry with application error code 7 whose log goes to the buffer.
+func loggingRegistry(t testing.TB) (*rpc.Registry, *rpc.Config, *bytes.Buffer) {
+	t.Helper()
 	var logBuf bytes.Buffer
 	cfg := rpc.DefaultConfig()
 	cfg.ErrorCode = 7
 	cfg.Logger = slog.New(slog.NewTextHandler(&logBuf, nil))
-	r := newRegistry(t, cfg)
+	return newRegistry(t, cfg), cfg, &logBuf
+}
+
+func TestCallErrors(t *testing.T) {
+	r, cfg, logBuf := loggingRegistry(t)
 	registerAll(t, r)
 	tests := []struct {
 		method   string
@@ -503,16 +509,25 @@ func (p *addParams) DecodeParam(i int, v any) error {
 	return nil
 }
 
+// BenchmarkCallAdd calls add(2, 3) registered as a plain function (bound by reflection) and as a
+// typed rpc.Func2.
 func BenchmarkCallAdd(b *testing.B) {
-	r := newRegistry(b, nil)
-	r.MustRegister("add", func(a, b int) int { return a + b }, "")
-	ps := &addParams{2, 3}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := r.Call(ctx, nil, "add", ps); err != nil {
-			b.Fatal(err)
-		}
+	for name, fn := range map[string]any{
+		"reflect": func(a, b int) int { return a + b },
+		"func":    rpc.Func2(func(_ context.Context, a, b int) (int, error) { return a + b, nil }),
+	} {
+		b.Run(name, func(b *testing.B) {
+			r := newRegistry(b, nil)
+			r.MustRegister("add", fn, "")
+			ps := &addParams{2, 3}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Call(ctx, nil, "add", ps); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

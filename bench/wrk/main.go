@@ -1,6 +1,7 @@
 // Command wrk serves the two sides of the server load benchmark: the harp server answering
-// XML-RPC add(2,3) ("harp"), and the ceiling, a raw net/http handler returning a fixed 150-byte
-// body ("raw"). run.sh drives both with wrk. "harpjson" is the same harp server, for json.sh,
+// XML-RPC add(2,3) ("harp", add registered as a typed rpc.Func2; "harpreflect", as a plain function
+// bound by reflection), and the ceiling, a raw net/http handler returning a fixed 150-byte body
+// ("raw"). run.sh drives both with wrk. "harpjson" is the same harp server, for json.sh,
 // which loads it with JSON-RPC add(2,3) beside "harp" loaded with XML-RPC.
 package main
 
@@ -26,7 +27,7 @@ var rawBody = []byte(`<?xml version="1.0"?><methodResponse><params><param><value
 	strings.Repeat(" ", 150-113))
 
 func main() {
-	mode := flag.String("mode", "harp", "harp, harpjson, raw or rawread (raw, reading the request body first)")
+	mode := flag.String("mode", "harp", "harp, harpreflect (add registered as a plain function), harpjson, raw or rawread (raw, reading the request body first)")
 	addr := flag.String("addr", "127.0.0.1:8088", "listen address")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until interrupted")
 	flag.Parse()
@@ -64,12 +65,16 @@ func main() {
 		go func() { <-ctx.Done(); _ = hs.Close() }()
 		fmt.Println("raw listening on", ln.Addr())
 		_ = hs.Serve(ln)
-	case "harp", "harpjson": // one server speaks both; the load generator picks the protocol
+	case "harp", "harpreflect", "harpjson": // one server speaks both; the load generator picks the protocol
 		reg, err := rpc.NewRegistry(nil)
 		if err != nil {
 			log.Fatal(err)
 		}
-		reg.MustRegister("add", func(a, b int) int { return a + b }, "Adds two integers.")
+		if *mode == "harpreflect" { // a plain function, bound by reflection
+			reg.MustRegister("add", func(a, b int) int { return a + b }, "Adds two integers.")
+		} else { // a typed rpc.Func: no reflection per call
+			reg.MustRegister("add", rpc.Func2(func(_ context.Context, a, b int) (int, error) { return a + b, nil }), "Adds two integers.")
+		}
 		cfg := server.DefaultConfig()
 		cfg.Logger = slog.New(slog.DiscardHandler)
 		s, err := server.New(reg, cfg)

@@ -5,7 +5,8 @@
 #   raw      a raw net/http handler returning a fixed 150-byte body (the ceiling)
 #   rawread  the same handler reading the request body first, as every real server must: the
 #            share of the gap to the ceiling that is net/http's cost of reading a body
-#   harp     the harp server (bench/wrk/main.go)
+#   harp     the harp server (bench/wrk/main.go), add registered as a typed rpc.Func2
+#   harpreflect  the same with add registered as a plain function, bound by reflection
 #   xmlrpc-c xmlrpc-c's Abyss server in C (client/testdata/cserver.c; needs libxmlrpc-core-c3-dev)
 #   cpython  CPython's SimpleXMLRPCServer (what most XML-RPC services run on), as it comes:
 #            single-threaded, HTTP/1.0
@@ -38,7 +39,7 @@ body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" add.lua)
 
 start() { # side port
   case $1 in
-  raw | rawread | harp) taskset -c 0 "$dir/srv" -mode "$1" -addr "127.0.0.1:$2" >/dev/null & pid=$! ;;
+  raw | rawread | harp | harpreflect) taskset -c 0 "$dir/srv" -mode "$1" -addr "127.0.0.1:$2" >/dev/null & pid=$! ;;
   cpython) taskset -c 0 python3 "$dir/pyserver.py" "$2" 2>/dev/null & pid=$! ;; # quiet about clients closing
   xmlrpc-c)
     # cserver binds a free port of its own and prints it; it exits when its stdin closes.
@@ -82,12 +83,12 @@ print(rps, float(v) * {"us": 1, "ms": 1e3, "s": 1e6}[unit], ticks / hz * 1e6 / n
 PY
 }
 
-sides=(raw rawread harp xmlrpc-c cpython)
-printf '%-6s %-9s %10s %10s %14s %7s\n' round side req/s p99_us cpu_us/req errors
+sides=(raw rawread harp harpreflect xmlrpc-c cpython)
+printf '%-6s %-11s %10s %10s %14s %7s\n' round side req/s p99_us cpu_us/req errors
 for i in $(seq "$rounds"); do
   for side in "${sides[@]}"; do
     read -r rps p99 cpu errs < <(run "$side")
-    printf '%-6s %-9s %10.0f %10.0f %14.1f %7d\n' "$i" "$side" "$rps" "$p99" "$cpu" "$errs"
+    printf '%-6s %-11s %10.0f %10.0f %14.1f %7d\n' "$i" "$side" "$rps" "$p99" "$cpu" "$errs"
     echo "$side $rps $p99 $cpu" >>"$dir/all"
   done
 done
@@ -96,12 +97,14 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 med = {s: [statistics.median(float(r[i]) for r in rows if r[0] == s) for i in (1, 2, 3)] for s in sys.argv[2:]}
 for s, (rps, p99, cpu) in med.items():
-    print(f"median {s:9s} {rps:9.0f} req/s  p99 {p99:8.0f} us  server CPU {cpu:6.1f} us/req")
+    print(f"median {s:11s} {rps:9.0f} req/s  p99 {p99:8.0f} us  server CPU {cpu:6.1f} us/req")
 h = med["harp"]
 print(f"harp/raw throughput {h[0] / med['raw'][0]:6.1%}   p99 {h[1] / med['raw'][1]:5.2f}x   raw/harp CPU per request {med['raw'][2] / h[2]:6.1%}   (target >= 85%, p99 <= 1.20x)")
+x = med["harpreflect"]
+print(f"harpreflect/raw throughput {x[0] / med['raw'][0]:6.1%}   p99 {x[1] / med['raw'][1]:5.2f}x   raw/harpreflect CPU per request {med['raw'][2] / x[2]:6.1%}")
 r = med["rawread"]
 print(f"rawread/raw throughput {r[0] / med['raw'][0]:6.1%}   harp/rawread throughput {h[0] / r[0]:6.1%}")
 for s in sys.argv[2:]:
-    if s not in ("raw", "rawread", "harp"):
+    if s not in ("raw", "rawread", "harp", "harpreflect"):
         print(f"harp/{s:9s} throughput {h[0] / med[s][0]:5.1f}x   CPU per request {med[s][2] / h[2]:5.1f}x less")
 PY
