@@ -127,22 +127,26 @@ func (o DecodeOptions) DecodeCall(data []byte) (*Call, error) {
 
 // DecodeCallTo is DecodeCall decoding into c, whose previous content it replaces, so that a
 // server can reuse its Calls instead of allocating one per request. On error c is left reset.
-func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) (err error) {
+func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) error {
 	offsets := c.offsets[:0] // a reused Call keeps the room it grew for many parameters
 	if cap(offsets) <= len(c.offBuf) {
 		offsets = nil
 	}
 	*c = Call{opts: o}
-	defer func() {
-		if err != nil {
-			*c = Call{}
-		}
-	}()
 	d, err := o.prepare(data)
-	if err != nil {
-		return err
+	if err == nil {
+		err = d.methodCall(c, offsets)
+		putDecoder(d)
 	}
-	defer putDecoder(d)
+	if err != nil {
+		*c = Call{}
+	}
+	return err
+}
+
+// methodCall parses the <methodCall> document d holds into c, which keeps offsets as its room
+// for parameter offsets. Without defers of its own, so that its many returns stay cheap.
+func (d *decoder) methodCall(c *Call, offsets []int) error {
 	root, err := d.startTag()
 	if err != nil {
 		return err
@@ -220,7 +224,16 @@ func (o DecodeOptions) UnmarshalResponse(data []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	defer putDecoder(d)
+	err = d.methodResponse(rv)
+	putDecoder(d)
+	return err
+}
+
+// methodResponse parses the <methodResponse> document d holds, decoding its value into rv (the
+// zero Value discards it) or returning its *Fault. Without defers of its own, so that its many
+// returns stay cheap.
+func (d *decoder) methodResponse(rv reflect.Value) error {
+	var err error
 	root := tagMethodResponse
 	if err := d.skipMisc(); err != nil {
 		return err
