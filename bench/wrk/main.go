@@ -27,7 +27,7 @@ var rawBody = []byte(`<?xml version="1.0"?><methodResponse><params><param><value
 	strings.Repeat(" ", 150-113))
 
 func main() {
-	mode := flag.String("mode", "harp", "harp, harpreflect (add registered as a plain function), harpjson, raw or rawread (raw, reading the request body first)")
+	mode := flag.String("mode", "harp", "harp, harpreflect (add registered as a plain function), harpjson, raw, rawread (raw, reading the request body first), or a stage of the harp server's work (stage-timeouts, stage-read, stage-decode, stage-call, stage-encode; see stages.go)")
 	addr := flag.String("addr", "127.0.0.1:8088", "listen address")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until interrupted")
 	flag.Parse()
@@ -86,6 +86,13 @@ func main() {
 			log.Print(err)
 		}
 	default:
-		log.Fatalf("unknown mode %q", *mode)
+		stage, ok := stages[*mode]
+		if !ok {
+			log.Fatalf("unknown mode %q", *mode)
+		}
+		hs := stageServer(stage)
+		go func() { <-ctx.Done(); _ = hs.Close() }()
+		fmt.Println(*mode, "listening on", ln.Addr())
+		_ = hs.Serve(ln)
 	}
 }

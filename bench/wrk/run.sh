@@ -3,11 +3,17 @@
 # answering XML-RPC add(2,3) and a raw net/http handler returning a fixed 150-byte body (the
 # ceiling) each run pinned to core 0, loaded by `wrk -t1 -c16` pinned to core 1, alternating
 # ROUNDS times for DURATION each; prints req/s, p99 and the server's CPU time per request (from
-# /proc, robust against other load on the machine) per run, and the harp/raw ratios of the medians. Usage: bench/wrk/run.sh [ROUNDS] [DURATION]   (defaults 3 and 5s)
+# /proc, robust against other load on the machine) per run, and the harp/raw ratios of the medians.
+# Further arguments name other modes of main.go to run in each round after raw, instead of harp
+# (bench/wrk/run.sh 3 5s stage-timeouts stage-read stage-decode stage-call stage-encode harp
+# splits the harp server's cost under load into its steps).
+# Usage: bench/wrk/run.sh [ROUNDS] [DURATION] [MODE...]   (defaults 3, 5s and harp)
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-3}
 dur=${2:-5s}
+shift $(($# < 2 ? $# : 2))
+modes=(raw "${@:-harp}")
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
@@ -39,24 +45,28 @@ print(rps, float(v) * {"us": 1, "ms": 1e3, "s": 1e6}[unit], ticks / hz * 1e6 / n
 PY
 }
 
-printf '%-6s %-5s %12s %10s %16s\n' round side req/s p99_us server_cpu_us/req
+printf '%-6s %-14s %12s %10s %16s\n' round side req/s p99_us server_cpu_us/req
 for i in $(seq "$rounds"); do
-  for mode in raw harp; do
+  for mode in "${modes[@]}"; do
     read -r rps p99 cpu < <(run "$mode")
-    printf '%-6s %-5s %12.0f %10.0f %16.1f\n' "$i" "$mode" "$rps" "$p99" "$cpu"
+    printf '%-6s %-14s %12.0f %10.0f %16.1f\n' "$i" "$mode" "$rps" "$p99" "$cpu"
     echo "$mode $rps $p99 $cpu" >>"$dir/all"
   done
 done
-python3 - "$dir/all" <<'PY'
+python3 - "$dir/all" "${modes[@]}" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 med = lambda m, i: statistics.median(float(r[i]) for r in rows if r[0] == m)
-rr, hr = med("raw", 1), med("harp", 1)
-rp, hp = med("raw", 2), med("harp", 2)
-rc, hc = med("raw", 3), med("harp", 3)
-print(f"median raw  {rr:10.0f} req/s  p99 {rp:8.0f} us  server CPU {rc:6.1f} us/req")
-print(f"median harp {hr:10.0f} req/s  p99 {hp:8.0f} us  server CPU {hc:6.1f} us/req")
-print(f"harp/raw throughput {hr/rr:6.1%}   (target >= 85%)")
-print(f"harp/raw p99        {hp/rp:6.2f}x  (target <= 1.20x)")
-print(f"raw/harp CPU per request {rc/hc:6.1%}   (the throughput ratio when the core is not shared)")
+rr, rp, rc = med("raw", 1), med("raw", 2), med("raw", 3)
+for m in sys.argv[2:]:
+    r, p, c = med(m, 1), med(m, 2), med(m, 3)
+    line = f"median {m:14s} {r:10.0f} req/s  p99 {p:8.0f} us  server CPU {c:6.1f} us/req"
+    if m != "raw":
+        line += f"  {m}/raw throughput {r/rr:6.1%}  p99 {p/rp:5.2f}x  CPU +{c-rc:5.1f} us"
+    print(line)
+if "harp" in sys.argv[2:]:
+    hr, hp, hc = med("harp", 1), med("harp", 2), med("harp", 3)
+    print(f"harp/raw throughput {hr/rr:6.1%}   (target >= 85%)")
+    print(f"harp/raw p99        {hp/rp:6.2f}x  (target <= 1.20x)")
+    print(f"raw/harp CPU per request {rc/hc:6.1%}   (the throughput ratio when the core is not shared)")
 PY
