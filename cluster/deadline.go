@@ -18,29 +18,36 @@ const deadlineTick = 5 * time.Millisecond
 // still gets a context.WithTimeout of its own, since its cancellation has to reach the attempt.
 type sharedDeadline struct {
 	timeout time.Duration
+	base    time.Time // ticks count from here on the monotonic clock, immune to wall-clock steps
 	cur     atomic.Pointer[deadlineSlot]
+}
+
+func newSharedDeadline(timeout time.Duration) *sharedDeadline {
+	return &sharedDeadline{timeout: timeout, base: time.Now()}
 }
 
 // deadlineSlot is the shared context of the attempts that start within one tick.
 type deadlineSlot struct {
-	tick   int64 // start of the tick, in deadlineTick units since the Unix epoch
+	tick   int64 // the tick, in deadlineTick units since base
 	ctx    context.Context
 	cancel context.CancelFunc // never called: attempts may still run under ctx until it ends
 }
 
-// context returns a context for an attempt starting at now under parent, and false when parent
+// context returns a context for an attempt starting at now (a time.Now reading, with its
+// monotonic clock) under parent, and false when parent
 // can be cancelled (or d is nil) and the caller must make its own timeout instead.
 func (d *sharedDeadline) context(parent context.Context, now time.Time) (context.Context, bool) {
 	if d == nil || parent.Done() != nil {
 		return nil, false
 	}
-	tick := now.UnixNano() / int64(deadlineTick)
+	tick := int64(now.Sub(d.base) / deadlineTick)
 	s := d.cur.Load()
 	for s == nil || s.tick < tick {
 		// the first attempt of a new tick makes its context; one that loses the race uses the
 		// winner's, and one late enough to see a newer tick than its own uses that (a slightly
-		// longer deadline, never a shorter one)
-		dl := time.Unix(0, (tick+1)*int64(deadlineTick)).Add(d.timeout)
+		// longer deadline, never a shorter one). A slot ends after its own tick, so the slot of
+		// the current tick is never one that ended.
+		dl := d.base.Add(time.Duration(tick+1)*deadlineTick + d.timeout)
 		ctx, cancel := context.WithDeadline(context.Background(), dl)
 		n := &deadlineSlot{tick: tick, ctx: ctx, cancel: cancel}
 		if d.cur.CompareAndSwap(s, n) {
@@ -78,7 +85,7 @@ func newDeadlines(cfg *Config) map[time.Duration]*sharedDeadline {
 	m := map[time.Duration]*sharedDeadline{}
 	add := func(d time.Duration) {
 		if d > 0 && m[d] == nil {
-			m[d] = &sharedDeadline{timeout: d}
+			m[d] = newSharedDeadline(d)
 		}
 	}
 	add(cfg.AttemptTimeout)

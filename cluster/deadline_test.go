@@ -11,7 +11,7 @@ type ctxKey string
 
 func TestSharedDeadline(t *testing.T) {
 	const timeout = 30 * time.Millisecond
-	d := &sharedDeadline{timeout: timeout}
+	d := newSharedDeadline(timeout)
 	start := time.Now()
 	a, ok := d.context(context.Background(), start)
 	if !ok {
