@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"sync"
@@ -145,8 +146,86 @@ func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) error {
 }
 
 // methodCall parses the <methodCall> document d holds into c, which keeps offsets as its room
-// for parameter offsets. Without defers of its own, so that its many returns stay cheap.
+// for parameter offsets: through fastCall when the document has the plain shape it handles, else
+// through fullCall. Without defers of its own, so that its many returns stay cheap.
 func (d *decoder) methodCall(c *Call, offsets []int) error {
+	if d.fastCall(c, offsets) {
+		return nil
+	}
+	d.pos = 0
+	*c = Call{opts: c.opts}
+	return d.fullCall(c, offsets)
+}
+
+// fastCall parses a call of the plain shape nearly every client sends: the root and its
+// children without attributes, prefixes, comments or self-closing tags, white space between
+// them, a method name and parameters that are <int>, <i4>, <string> or untyped values, all of
+// plain character data. It applies exactly fullCall's checks to what it accepts, and returns
+// false (c half filled, d.pos anywhere) at the first thing it does not handle, valid or not, for
+// fullCall to parse the document from the start and report any error. Its point is the small
+// amount of code it runs: under load a server's caches are cold, and a call's cost follows
+// the code and data it touches.
+func (d *decoder) fastCall(c *Call, offsets []int) bool {
+	if d.skipMisc() != nil || !d.lit("<methodCall>") || !d.lit("<methodName>") {
+		return false
+	}
+	end, ok := plainText(d.data, d.pos)
+	name := trimSpace(d.data[d.pos:end])
+	if !ok || len(name) == 0 {
+		return false
+	}
+	d.pos = end
+	if !d.lit("</methodName>") {
+		return false
+	}
+	c.Method = internName(name)
+	c.offsets = offsets
+	if c.offsets == nil {
+		c.offsets = c.offBuf[:0]
+	}
+	c.data = d.data
+	if d.lit("<params>") {
+		for !d.lit("</params>") {
+			if !d.lit("<param>") {
+				return false
+			}
+			off := d.pos // where fullCall's parameter starts too
+			if !d.lit(litValue) {
+				return false
+			}
+			isInt, closing := false, litValueEnd // untyped: the value's own text
+			switch {
+			case d.lit("<int>"):
+				isInt, closing = true, "</int>"
+			case d.lit("<i4>"):
+				isInt, closing = true, "</i4>"
+			case d.lit("<string>"):
+				closing = "</string>"
+			}
+			end, ok := plainText(d.data, d.pos)
+			if !ok {
+				return false
+			}
+			txt := d.data[d.pos:end]
+			d.pos = end
+			if isInt {
+				txt = trimSpace(txt)
+				n, ok := parseInt(txt)
+				if len(txt) > maxIntLen || !ok || n < math.MinInt32 || n > math.MaxInt32 {
+					return false
+				}
+			}
+			if !d.lit(closing) || (closing != litValueEnd && !d.lit(litValueEnd)) || !d.lit("</param>") {
+				return false
+			}
+			c.offsets = append(c.offsets, off)
+		}
+	}
+	return d.lit("</methodCall>") && d.end() == nil
+}
+
+// fullCall is methodCall's general path.
+func (d *decoder) fullCall(c *Call, offsets []int) error {
 	root, err := d.startTag()
 	if err != nil {
 		return err

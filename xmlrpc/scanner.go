@@ -57,6 +57,26 @@ var charClass = func() (t [256]uint8) {
 
 func isSpace(c byte) bool { return charClass[c]&clSpace != 0 }
 
+// plainText scans character data from i that needs no decoding: no entity or character
+// reference, CDATA section, comment or processing instruction, carriage return, "]" (which might
+// start "]]>") or forbidden control character. It returns the offset of the '<' that ends it and
+// true, or, when the data is not plain or not terminated, the offset where it stopped and false.
+func plainText(d []byte, i int) (int, bool) {
+	for ; i < len(d); i++ {
+		c := d[i]
+		if c == '<' {
+			if i+1 < len(d) && (d[i+1] == '!' || d[i+1] == '?') {
+				return i, false // comment, CDATA or PI
+			}
+			return i, true
+		}
+		if c == '&' || c == '\r' || c == ']' || c < 0x20 && c != '\t' && c != '\n' {
+			return i, false
+		}
+	}
+	return i, false
+}
+
 func (s *scanner) skipSpace() {
 	for s.pos < len(s.data) && charClass[s.data[s.pos]]&clSpace != 0 {
 		s.pos++
@@ -295,21 +315,11 @@ func (s *scanner) atEndTag() (bool, error) {
 func (s *scanner) text() ([]byte, error) {
 	start := s.pos
 	d := s.data
-	i := s.pos
 	// Fast path: plain character data, the usual case.
-	for i < len(d) {
-		c := d[i]
-		if c == '<' {
-			if i+1 < len(d) && (d[i+1] == '!' || d[i+1] == '?') {
-				break // comment, CDATA or PI: slow path
-			}
-			s.pos = i
-			return d[start:i], nil
-		}
-		if c == '&' || c == '\r' || c == ']' || c < 0x20 && c != '\t' && c != '\n' {
-			break
-		}
-		i++
+	i, plain := plainText(d, start)
+	if plain {
+		s.pos = i
+		return d[start:i], nil
 	}
 	if i >= len(d) {
 		s.pos = i

@@ -1,0 +1,89 @@
+package xmlrpc
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// bothPaths decodes data with fastCall and with fullCall alone, and reports whether fastCall
+// accepted it, both results, and fullCall's error.
+func bothPaths(t testing.TB, data []byte) (fast bool, fc, full *Call, err error) {
+	t.Helper()
+	var o DecodeOptions
+	d, perr := o.prepare(data)
+	if perr != nil {
+		return false, nil, nil, perr
+	}
+	fc = &Call{opts: o}
+	fast = d.fastCall(fc, nil)
+	putDecoder(d)
+	d, _ = o.prepare(data)
+	full = &Call{opts: o}
+	err = d.fullCall(full, nil)
+	putDecoder(d)
+	return fast, fc, full, err
+}
+
+// checkAgree fails unless every call fastCall accepts is one fullCall accepts with the same
+// method and parameter offsets.
+func checkAgree(t testing.TB, data []byte) bool {
+	t.Helper()
+	fast, fc, full, err := bothPaths(t, data)
+	if !fast {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("fastCall accepted %q, which fullCall refuses: %v", data, err)
+	}
+	if fc.Method != full.Method || !slices.Equal(fc.offsets, full.offsets) {
+		t.Fatalf("%q: fastCall gives %q %v, fullCall %q %v", data, fc.Method, fc.offsets, full.Method, full.offsets)
+	}
+	return true
+}
+
+func TestFastCallAgrees(t *testing.T) {
+	const add = `<methodCall><methodName>add</methodName><params><param><value><int>2</int></value></param><param><value><int>3</int></value></param></params></methodCall>`
+	python := "<?xml version='1.0'?>\n<methodCall>\n<methodName>echo</methodName>\n<params>\n<param>\n<value><string>hi</string></value>\n</param>\n<param>\n<value><i4>-7</i4></value>\n</param>\n<param>\n<value>untyped \u00e9</value>\n</param>\n</params>\n</methodCall>\n"
+	for _, tt := range []struct {
+		doc  string
+		fast bool // fastCall must take it
+	}{
+		{`<?xml version="1.0"?>` + add, true},
+		{add, true},
+		{python, true},
+		{`<methodCall><methodName> sys.list </methodName></methodCall>`, true},
+		{`<methodCall><methodName>m</methodName><params></params></methodCall>`, true},
+		{`<methodCall><methodName>m</methodName><params><param><value></value></param></params></methodCall>`, true},
+		{`<methodCall><methodName>m</methodName><params><param><value> <int> 5 </int> </value></param></params></methodCall>`, true},
+		{`<methodCall><methodName>m</methodName><params><param><value><string></string></value></param></params></methodCall>`, true},
+		// not handled by fastCall, valid or not: fullCall decides
+		{`<methodCall><methodName>m</methodName><params><param><value><int>2</i4></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><int>2147483648</int></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><int>` + strings.Repeat("1", 200) + `</int></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><int>x</int></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><string>a&amp;b</string></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><boolean>1</boolean></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><string>a]]>b</string></value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value>a<!-- c -->b</value></param></params></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params><param></param></params></methodCall>`, false},
+		{`<methodCall><methodName></methodName></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName></methodCall>trailing`, false},
+		{`<methodCall><methodName>m</methodName><params><param><value><int>1</int></value></param>`, false},
+		{`<methodCall xmlns:x="u"><methodName>m</methodName></methodCall>`, false},
+		{`<methodCall><methodName>m</methodName><params/></methodCall>`, false},
+		{"<methodCall><methodName>m\r</methodName></methodCall>", false},
+		{`<methodCall><methodName>m</methodName></methodCall><methodCall/>`, false},
+	} {
+		if got := checkAgree(t, []byte(tt.doc)); got != tt.fast {
+			t.Errorf("fastCall took %q: %v, want %v", tt.doc, got, tt.fast)
+		}
+	}
+}
+
+// FuzzFastCall checks that fastCall never accepts what fullCall refuses, nor reads a call
+// differently.
+func FuzzFastCall(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) { checkAgree(t, data) })
+}
