@@ -208,15 +208,21 @@ func (d *decoder) fastCall(c *Call, offsets []int) bool {
 			}
 			txt := d.data[d.pos:end]
 			d.pos = end
+			sp := scalarParam{kind: kString, start: end - len(txt), end: end}
 			if isInt {
 				txt = trimSpace(txt)
 				n, ok := parseInt(txt)
 				if len(txt) > maxIntLen || !ok || n < math.MinInt32 || n > math.MaxInt32 {
 					return false
 				}
+				sp = scalarParam{kind: kInt, n: n}
 			}
 			if !d.lit(closing) || (closing != litValueEnd && !d.lit(litValueEnd)) || !d.lit("</param>") {
 				return false
+			}
+			if c.nscalars == len(c.offsets) && c.nscalars < len(c.scalars) {
+				c.scalars[c.nscalars] = sp
+				c.nscalars++
 			}
 			c.offsets = append(c.offsets, off)
 		}
@@ -398,6 +404,17 @@ type Call struct {
 	offsets []int
 	offBuf  [4]int // room for the usual few parameters without another allocation
 	opts    DecodeOptions
+	// scalars are the first parameters as fastCall read them, for DecodeParam into *int, *int64
+	// and *string without another pass
+	scalars  [4]scalarParam
+	nscalars int
+}
+
+// scalarParam is an <int> (or <i4>) parameter's value, or the text span of a string one.
+type scalarParam struct {
+	kind       kind
+	n          int64
+	start, end int
 }
 
 // NumParams returns the number of parameters.
@@ -408,6 +425,26 @@ func (c *Call) NumParams() int { return len(c.offsets) }
 func (c *Call) DecodeParam(i int, v any) error {
 	if i < 0 || i >= len(c.offsets) {
 		return errors.New("xmlrpc: parameter index " + strconv.Itoa(i) + " out of range")
+	}
+	if i < c.nscalars { // read by fastCall: the most common targets need no decoder
+		sp := &c.scalars[i]
+		switch p := v.(type) {
+		case *int:
+			if sp.kind == kInt {
+				*p = int(sp.n)
+				return nil
+			}
+		case *int64:
+			if sp.kind == kInt {
+				*p = sp.n
+				return nil
+			}
+		case *string:
+			if sp.kind == kString {
+				*p = string(c.data[sp.start:sp.end])
+				return nil
+			}
+		}
 	}
 	rv, err := targetOf(v)
 	if err != nil {

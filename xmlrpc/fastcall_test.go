@@ -1,6 +1,7 @@
 package xmlrpc
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -38,6 +39,20 @@ func checkAgree(t testing.TB, data []byte) bool {
 	}
 	if fc.Method != full.Method || !slices.Equal(fc.offsets, full.offsets) {
 		t.Fatalf("%q: fastCall gives %q %v, fullCall %q %v", data, fc.Method, fc.offsets, full.Method, full.offsets)
+	}
+	// the parameters fastCall read decode as the general decoder decodes them
+	for i := range fc.offsets {
+		for _, newTarget := range []func() any{
+			func() any { return new(int) }, func() any { return new(int64) }, func() any { return new(string) },
+			func() any { return new(int32) }, func() any { return new(any) },
+		} {
+			a, b := newTarget(), newTarget()
+			errA, errB := fc.DecodeParam(i, a), full.DecodeParam(i, b)
+			if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
+				t.Fatalf("%q: params[%d] into %T: %v, %v with fastCall, %v, %v without", data, i, a,
+					reflect.ValueOf(a).Elem(), errA, reflect.ValueOf(b).Elem(), errB)
+			}
+		}
 	}
 	return true
 }
