@@ -2,6 +2,7 @@ package xmlrpc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 
@@ -29,6 +30,13 @@ func toUTF8(data []byte, maxSize int64) ([]byte, error) {
 	case bytes.HasPrefix(data, bomUTF16LE):
 		return transcode(data, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "UTF-16", maxSize)
 	}
+	if isASCII(data) {
+		// the usual document: nothing to transcode unless its declaration names an encoding
+		// (ASCII-compatible ones only, since the document is ASCII), and nothing to validate
+		if name := declaredEncoding(data); name == "" || isUTF8Name(name) {
+			return data, nil
+		}
+	}
 	if name := declaredEncoding(data); name != "" && !isUTF8Name(name) {
 		enc, err := lookupEncoding(name)
 		if err != nil {
@@ -45,6 +53,23 @@ func toUTF8(data []byte, maxSize int64) ([]byte, error) {
 		return nil, &SyntaxError{Offset: int64(i), Msg: "U+FFFE and U+FFFF are not XML characters"}
 	}
 	return data, nil
+}
+
+// isASCII reports whether b holds only ASCII bytes, which makes it valid UTF-8 without U+FFFE
+// or U+FFFF.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // nonCharOffset returns the offset of the first U+FFFE or U+FFFF in UTF-8 text, or -1.
@@ -106,8 +131,9 @@ func transcode(data []byte, enc encoding.Encoding, name string, maxSize int64) (
 
 // declaredEncoding returns the encoding pseudo-attribute of a leading XML declaration, or "".
 func declaredEncoding(data []byte) string {
-	if !bytes.HasPrefix(data, []byte("<?xml")) || len(data) < 6 || !isSpace(data[5]) {
-		return ""
+	if !bytes.HasPrefix(data, []byte("<?xml")) || len(data) < 6 || !isSpace(data[5]) ||
+		bytes.HasPrefix(data, []byte(`<?xml version="1.0"?>`)) || bytes.HasPrefix(data, []byte(`<?xml version='1.0'?>`)) {
+		return "" // no declaration, or the usual one without an encoding
 	}
 	end := bytes.Index(data, []byte("?>"))
 	if end < 0 {
