@@ -34,8 +34,8 @@ type deadlineSlot struct {
 }
 
 // context returns a context for an attempt starting at now (a time.Now reading, with its
-// monotonic clock) under parent, and false when parent
-// can be cancelled (or d is nil) and the caller must make its own timeout instead.
+// monotonic clock) under parent, and false when parent can be cancelled (or d is nil) and the
+// caller must make its own timeout instead.
 func (d *sharedDeadline) context(parent context.Context, now time.Time) (context.Context, bool) {
 	if d == nil || parent.Done() != nil {
 		return nil, false

@@ -34,11 +34,11 @@ func Func0[R any](fn func(ctx context.Context) (R, error)) Func {
 
 // Func1 returns a Func calling fn with one parameter decoded into an A.
 func Func1[A, R any](fn func(ctx context.Context, a A) (R, error)) Func {
-	return Func{params: types(reflect.TypeFor[A]()), result: reflect.TypeFor[R](), nilFn: fn == nil,
+	return Func{params: []reflect.Type{reflect.TypeFor[A]()}, result: reflect.TypeFor[R](), nilFn: fn == nil,
 		call: func(ctx context.Context, ps Params) (any, error) {
 			var p struct{ a A }
-			if err := ps.DecodeParam(0, &p.a); err != nil {
-				return nil, paramFailure{err}
+			if err := decodeParams(ps, &p.a); err != nil {
+				return nil, err
 			}
 			return typedResult(fn(ctx, p.a))
 		}}
@@ -46,7 +46,7 @@ func Func1[A, R any](fn func(ctx context.Context, a A) (R, error)) Func {
 
 // Func2 returns a Func calling fn with two parameters decoded into an A and a B.
 func Func2[A, B, R any](fn func(ctx context.Context, a A, b B) (R, error)) Func {
-	return Func{params: types(reflect.TypeFor[A](), reflect.TypeFor[B]()), result: reflect.TypeFor[R](), nilFn: fn == nil,
+	return Func{params: []reflect.Type{reflect.TypeFor[A](), reflect.TypeFor[B]()}, result: reflect.TypeFor[R](), nilFn: fn == nil,
 		call: func(ctx context.Context, ps Params) (any, error) {
 			var p struct {
 				a A
@@ -61,7 +61,7 @@ func Func2[A, B, R any](fn func(ctx context.Context, a A, b B) (R, error)) Func 
 
 // Func3 returns a Func calling fn with three parameters decoded into an A, a B and a C.
 func Func3[A, B, C, R any](fn func(ctx context.Context, a A, b B, c C) (R, error)) Func {
-	return Func{params: types(reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()), result: reflect.TypeFor[R](),
+	return Func{params: []reflect.Type{reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()}, result: reflect.TypeFor[R](),
 		nilFn: fn == nil,
 		call: func(ctx context.Context, ps Params) (any, error) {
 			var p struct {
@@ -75,8 +75,6 @@ func Func3[A, B, C, R any](fn func(ctx context.Context, a A, b B, c C) (R, error
 			return typedResult(fn(ctx, p.a, p.b, p.c))
 		}}
 }
-
-func types(ts ...reflect.Type) []reflect.Type { return ts }
 
 // decodeParams decodes the parameters into dsts in order.
 func decodeParams(ps Params, dsts ...any) error {

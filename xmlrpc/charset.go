@@ -30,14 +30,12 @@ func toUTF8(data []byte, maxSize int64) ([]byte, error) {
 	case bytes.HasPrefix(data, bomUTF16LE):
 		return transcode(data, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "UTF-16", maxSize)
 	}
-	if isASCII(data) {
-		// the usual document: nothing to transcode unless its declaration names an encoding
-		// (ASCII-compatible ones only, since the document is ASCII), and nothing to validate
-		if name := declaredEncoding(data); name == "" || isUTF8Name(name) {
-			return data, nil
-		}
+	name := declaredEncoding(data)
+	utf8Named := name == "" || isUTF8Name(name)
+	if utf8Named && isASCII(data) {
+		return data, nil // the usual document: nothing to transcode, nothing to validate
 	}
-	if name := declaredEncoding(data); name != "" && !isUTF8Name(name) {
+	if !utf8Named {
 		enc, err := lookupEncoding(name)
 		if err != nil {
 			return nil, err
