@@ -26,6 +26,13 @@ var gzipWriters = sync.Pool{New: func() any {
 // writeResponse sends body with its Content-Length, compressed when it is over the threshold and
 // the client accepts gzip.
 func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []string, body []byte) {
+	if len(body) <= autoLengthMax && (s.cfg.GzipThreshold < 0 || len(body) <= s.cfg.GzipThreshold) && sniffedRight(ct, body) {
+		// Nothing to add to the headers: leave them alone, and net/http names the type itself,
+		// as exactly ct. A handler that never touches its headers spares net/http copying,
+		// sorting and writing them: about 1.7 us of the 30 us a small call costs under load.
+		_, _ = w.Write(body)
+		return
+	}
 	h := w.Header()
 	h["Content-Type"] = ct
 	if s.cfg.GzipThreshold >= 0 && len(body) > s.cfg.GzipThreshold {
@@ -54,6 +61,15 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []stri
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body) // a client gone away is not the server's error
 }
+
+// sniffedRight reports whether net/http, given a response without a Content-Type, would name body
+// with ct itself: what http.DetectContentType gives any XML document opening with its declaration
+// ("<?xml"), as every XML-RPC answer does, is exactly xmlContentType.
+func sniffedRight(ct []string, body []byte) bool {
+	return len(ct) == 1 && ct[0] == xmlContentType[0] && bytes.HasPrefix(body, xmlDeclaration)
+}
+
+var xmlDeclaration = []byte("<?xml")
 
 // autoLengthMax is the largest body net/http gives a Content-Length of its own when the handler
 // writes it in one piece and returns (its buffer before chunking is 2048 bytes). Up to that size
