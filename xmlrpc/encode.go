@@ -102,12 +102,30 @@ func (o EncodeOptions) AppendCall(dst []byte, method string, params ...any) ([]b
 
 // AppendResponse appends a complete successful <methodResponse> document carrying result to dst.
 func (o EncodeOptions) AppendResponse(dst []byte, result any) ([]byte, error) {
+	if b, ok, err := o.appendScalarResponse(dst, result); ok {
+		return b, err
+	}
 	e := encState{buf: o.rootOpen(dst, "methodResponse"), opts: o}
 	e.buf = append(e.buf, "<params><param>"...)
 	if err := e.encodeValue(result); err != nil {
 		return dst, withPath(err, "result")
 	}
 	return append(e.buf, "</param></params></methodResponse>"...), nil
+}
+
+// appendScalarResponse is AppendResponse for the scalar results most calls return, with a state
+// that stays on the stack (the general one escapes through the reflective encoders); ok is false
+// for any other result.
+func (o EncodeOptions) appendScalarResponse(dst []byte, result any) (b []byte, ok bool, err error) {
+	e := encState{buf: o.rootOpen(dst, "methodResponse"), opts: o}
+	e.buf = append(e.buf, "<params><param><value>"...)
+	if ok, err = e.encodeScalar(result); !ok {
+		return dst, false, nil
+	}
+	if err != nil {
+		return dst, true, withPath(err, "result")
+	}
+	return append(e.buf, "</value></param></params></methodResponse>"...), true, nil
 }
 
 // AppendFault appends a complete fault <methodResponse> document to dst.
@@ -210,25 +228,10 @@ func (e *encState) encodeValue(v any) error {
 
 // encodeInner writes the typed element inside <value>. Common dynamic types skip reflection.
 func (e *encState) encodeInner(v any) error {
+	if ok, err := e.encodeScalar(v); ok {
+		return err
+	}
 	switch x := v.(type) {
-	case nil:
-		return e.writeNil()
-	case string:
-		return e.writeString(x)
-	case int:
-		e.writeInt(int64(x))
-		return nil
-	case int64:
-		e.writeInt(x)
-		return nil
-	case int32:
-		e.writeInt(int64(x))
-		return nil
-	case bool:
-		e.writeBool(x)
-		return nil
-	case float64:
-		return e.writeFloat(x)
 	case []byte:
 		e.writeBase64(x)
 		return nil
@@ -240,6 +243,30 @@ func (e *encState) encodeInner(v any) error {
 		return e.writeAnyMap(x)
 	}
 	return e.encodeReflect(reflect.ValueOf(v))
+}
+
+// encodeScalar writes v if it is nil, a string, an int, int64, int32, bool or float64 (ok true),
+// without reflection and without making e escape.
+func (e *encState) encodeScalar(v any) (ok bool, err error) {
+	switch x := v.(type) {
+	case nil:
+		return true, e.writeNil()
+	case string:
+		return true, e.writeString(x)
+	case int:
+		e.writeInt(int64(x))
+	case int64:
+		e.writeInt(x)
+	case int32:
+		e.writeInt(int64(x))
+	case bool:
+		e.writeBool(x)
+	case float64:
+		return true, e.writeFloat(x)
+	default:
+		return false, nil
+	}
+	return true, nil
 }
 
 func (e *encState) encodeReflect(v reflect.Value) error {
