@@ -101,9 +101,12 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	// WriteTimeout bounds writing a response, from the end of its request's headers; so it also
 	// bounds how long a call may run under Serve (set CallTimeout below it to answer such calls
-	// with a fault instead of a dropped connection).
+	// with a fault instead of a dropped connection). Over plain HTTP a connection on one request
+	// longer than this is closed within an eighth of the timeout (at most 2 s) after it, which
+	// also cancels a call still running; over TLS the answer's writes fail. 0 means none.
 	WriteTimeout time.Duration
-	// IdleTimeout closes keep-alive connections idle this long.
+	// IdleTimeout closes keep-alive connections idle this long (over plain HTTP, within an eighth
+	// of the timeout, at most 2 s, after it). 0 means none.
 	IdleTimeout time.Duration
 	// MaxHeaderBytes limits the size of request headers.
 	MaxHeaderBytes int

@@ -9,9 +9,10 @@ import (
 	"net/http"
 )
 
-// httpServer returns an http.Server running s with the configured timeouts.
-func (s *Server) httpServer(ctx context.Context) *http.Server {
-	return &http.Server{
+// httpServer returns an http.Server running s with the configured timeouts; with a watchdog, that
+// enforces the write and idle timeouts instead of net/http.
+func (s *Server) httpServer(ctx context.Context, wd *watchdog) *http.Server {
+	hs := &http.Server{
 		Handler:           s,
 		TLSConfig:         s.cfg.TLSConfig.Clone(),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
@@ -27,6 +28,14 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 			return context.WithValue(context.WithoutCancel(ctx), ownServerKey{}, true)
 		},
 	}
+	if hs.IdleTimeout == 0 {
+		hs.IdleTimeout = -1 // none; net/http would take ReadTimeout for 0
+	}
+	if wd != nil {
+		hs.WriteTimeout, hs.IdleTimeout = 0, -1
+		hs.ConnState = wd.connState
+	}
+	return hs
 }
 
 // ListenAndServe listens on the TCP address addr and serves until ctx is done; see Serve.
@@ -44,7 +53,17 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // Config.ShutdownTimeout, and closes what remains. It returns nil after a complete drain,
 // ErrShutdownTimeout if calls had to be cut, or the error that stopped serving. Serve closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := s.httpServer(ctx)
+	var wd *watchdog
+	if s.cfg.TLSConfig == nil {
+		wd = newWatchdog(s.cfg.WriteTimeout, s.cfg.IdleTimeout)
+	}
+	hs := s.httpServer(ctx, wd)
+	if wd != nil {
+		ln = wd.listener(ln)
+		stop := make(chan struct{})
+		defer close(stop)
+		go wd.run(stop)
+	}
 	s.mu.Lock()
 	s.https[hs] = struct{}{}
 	s.mu.Unlock()
