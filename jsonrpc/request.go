@@ -106,6 +106,69 @@ func (r *Request) DecodeParam(i int, v any) error {
 	return nil
 }
 
+// IntParam returns positional parameter i and true if it is a plain JSON integer of at most 18
+// digits, as DecodeParam would decode it into an *int64; false means DecodeParam must decode it.
+func (r *Request) IntParam(i int) (int64, bool) {
+	if r.named || i < 0 || i >= r.n {
+		return 0, false
+	}
+	pos := r.seek(i)
+	b := r.data[pos:r.params.end]
+	j := 0
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	start := j
+	var n int64
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		if j-start == 18 {
+			return 0, false
+		}
+		n = n*10 + int64(b[j]-'0')
+		j++
+	}
+	if j == start || j < len(b) && (b[j] == '.' || b[j] == 'e' || b[j] == 'E') {
+		return 0, false
+	}
+	if start == 1 {
+		n = -n
+	}
+	r.advance(i, pos+j)
+	return n, true
+}
+
+// StringParam returns positional parameter i and true if it is a JSON string of printable ASCII
+// without escapes, as DecodeParam would decode it into a *string; false means DecodeParam must
+// decode it.
+func (r *Request) StringParam(i int) (string, bool) {
+	if r.named || i < 0 || i >= r.n {
+		return "", false
+	}
+	pos := r.seek(i)
+	b := r.data[pos:r.params.end]
+	if len(b) == 0 || b[0] != '"' {
+		return "", false
+	}
+	for j := 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			r.advance(i, pos+j+1)
+			return string(b[1:j]), true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// advance leaves the cursor at the param after param i, which ends at end.
+func (r *Request) advance(i, end int) {
+	if i+1 < r.n {
+		d := decoder{data: r.data[:r.params.end], pos: end}
+		r.cur, r.curPos = i+1, d.nextElem()
+	}
+}
+
 // seek returns the offset of positional param i, walking from the cursor (or from the start of
 // the array when i is before it), and leaves the cursor there.
 func (r *Request) seek(i int) int {

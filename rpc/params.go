@@ -19,6 +19,16 @@ type Params interface {
 	DecodeParam(i int, v any) error
 }
 
+// ScalarParams is an optional interface of Params for protocols that read simple parameters
+// while parsing a call: a Func's int, int64 and string parameters take them from it without a
+// second pass or an allocation of their own. Each method returns parameter i and true when it is
+// at hand and of that kind, and false to have it decoded with DecodeParam instead; what it returns
+// must be what DecodeParam would store in an *int64 or a *string.
+type ScalarParams interface {
+	IntParam(i int) (int64, bool)
+	StringParam(i int) (string, bool)
+}
+
 // Protocol describes the wire format a call arrived in, for the built-in methods: how it names Go
 // types in system.methodSignature, how it converts the natural values of a system.multicall entry
 // into typed parameters, and which capabilities it announces. A Protocol is read-only once in use.

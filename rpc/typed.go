@@ -36,11 +36,11 @@ func Func0[R any](fn func(ctx context.Context) (R, error)) Func {
 func Func1[A, R any](fn func(ctx context.Context, a A) (R, error)) Func {
 	return Func{params: []reflect.Type{reflect.TypeFor[A]()}, result: reflect.TypeFor[R](), nilFn: fn == nil,
 		call: func(ctx context.Context, ps Params) (any, error) {
-			var p struct{ a A }
-			if err := decodeParams(ps, &p.a); err != nil {
+			a, err := param[A](ps, 0)
+			if err != nil {
 				return nil, err
 			}
-			return typedResult(fn(ctx, p.a))
+			return typedResult(fn(ctx, a))
 		}}
 }
 
@@ -48,14 +48,11 @@ func Func1[A, R any](fn func(ctx context.Context, a A) (R, error)) Func {
 func Func2[A, B, R any](fn func(ctx context.Context, a A, b B) (R, error)) Func {
 	return Func{params: []reflect.Type{reflect.TypeFor[A](), reflect.TypeFor[B]()}, result: reflect.TypeFor[R](), nilFn: fn == nil,
 		call: func(ctx context.Context, ps Params) (any, error) {
-			var p struct {
-				a A
-				b B
-			}
-			if err := decodeParams(ps, &p.a, &p.b); err != nil {
+			a, b, err := params2[A, B](ps)
+			if err != nil {
 				return nil, err
 			}
-			return typedResult(fn(ctx, p.a, p.b))
+			return typedResult(fn(ctx, a, b))
 		}}
 }
 
@@ -64,26 +61,55 @@ func Func3[A, B, C, R any](fn func(ctx context.Context, a A, b B, c C) (R, error
 	return Func{params: []reflect.Type{reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()}, result: reflect.TypeFor[R](),
 		nilFn: fn == nil,
 		call: func(ctx context.Context, ps Params) (any, error) {
-			var p struct {
-				a A
-				b B
-				c C
+			a, b, err := params2[A, B](ps)
+			var c C
+			if err == nil {
+				c, err = param[C](ps, 2)
 			}
-			if err := decodeParams(ps, &p.a, &p.b, &p.c); err != nil {
+			if err != nil {
 				return nil, err
 			}
-			return typedResult(fn(ctx, p.a, p.b, p.c))
+			return typedResult(fn(ctx, a, b, c))
 		}}
 }
 
-// decodeParams decodes the parameters into dsts in order.
-func decodeParams(ps Params, dsts ...any) error {
-	for i, d := range dsts {
-		if err := ps.DecodeParam(i, d); err != nil {
-			return paramFailure{err}
+// params2 decodes the first two parameters into an A and a B.
+func params2[A, B any](ps Params) (a A, b B, err error) {
+	if a, err = param[A](ps, 0); err == nil {
+		b, err = param[B](ps, 1)
+	}
+	return a, b, err
+}
+
+// param decodes parameter i into a T. An int, int64 or string parameter that ps has at hand
+// (ScalarParams) is taken as it is; anything else goes through DecodeParam into a new T, which
+// costs an allocation (a T of the caller's would escape through the interface call).
+func param[T any](ps Params, i int) (T, error) {
+	var v T
+	if sp, ok := ps.(ScalarParams); ok {
+		switch p := any(&v).(type) {
+		case *int:
+			if n, ok := sp.IntParam(i); ok && int64(int(n)) == n {
+				*p = int(n)
+				return v, nil
+			}
+		case *int64:
+			if n, ok := sp.IntParam(i); ok {
+				*p = n
+				return v, nil
+			}
+		case *string:
+			if s, ok := sp.StringParam(i); ok {
+				*p = s
+				return v, nil
+			}
 		}
 	}
-	return nil
+	p := new(T)
+	if err := ps.DecodeParam(i, p); err != nil {
+		return v, paramFailure{err}
+	}
+	return *p, nil
 }
 
 // typedResult returns a typed function's results as the registry's.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,5 +128,57 @@ func TestFuncRefused(t *testing.T) {
 		if err := r.Register(name, fn, ""); !errors.Is(err, rpc.ErrUnsupported) {
 			t.Errorf("Register(%s) = %v, want ErrUnsupported", name, err)
 		}
+	}
+}
+
+// scalarParams are jsonParams with some parameters also at hand as scalars, which must hold
+// values different from their JSON text so that the test can tell which was taken.
+type scalarParams struct {
+	jsonParams
+	ints    map[int]int64
+	strings map[int]string
+}
+
+func (p scalarParams) IntParam(i int) (int64, bool) {
+	n, ok := p.ints[i]
+	return n, ok
+}
+
+func (p scalarParams) StringParam(i int) (string, bool) {
+	s, ok := p.strings[i]
+	return s, ok
+}
+
+// TestFuncScalarParams: a Func takes its int, int64 and string parameters from rpc.ScalarParams
+// when they are at hand there, and decodes the others, and those of other types, as usual.
+func TestFuncScalarParams(t *testing.T) {
+	r := newRegistry(t, nil)
+	r.MustRegister("ints", rpc.Func2(func(_ context.Context, a int, b int64) (int64, error) { return int64(a)*1000 + b, nil }), "")
+	r.MustRegister("strs", rpc.Func3(func(_ context.Context, a string, b float64, c string) (string, error) {
+		return a + "|" + strconv.FormatFloat(b, 'g', -1, 64) + "|" + c, nil
+	}), "")
+	r.MustRegister("one", rpc.Func1(func(_ context.Context, a int) (int, error) { return a, nil }), "")
+	for _, tt := range []struct {
+		method string
+		params scalarParams
+		want   any
+	}{
+		{"ints", scalarParams{jsonParams{"1", "2"}, map[int]int64{0: 7, 1: 8}, nil}, int64(7008)},
+		{"ints", scalarParams{jsonParams{"1", "2"}, map[int]int64{1: 8}, nil}, int64(1008)},
+		{"ints", scalarParams{jsonParams{"1", "2"}, nil, nil}, int64(1002)},
+		{"strs", scalarParams{jsonParams{`"a"`, "1.5", `"c"`}, map[int]int64{1: 9}, map[int]string{0: "A", 2: "C"}}, "A|1.5|C"},
+		{"strs", scalarParams{jsonParams{`"a"`, "1.5", `"c"`}, nil, map[int]string{2: "C"}}, "a|1.5|C"},
+		{"one", scalarParams{jsonParams{"5"}, nil, map[int]string{0: "x"}}, 5}, // a string is no int
+	} {
+		got, err := r.Call(context.Background(), jsonProto, tt.method, tt.params)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Call(%s, %+v) = %#v, %v; want %#v", tt.method, tt.params, got, err, tt.want)
+		}
+	}
+	// a parameter that is not at hand and cannot decode is still invalid params
+	_, err := r.Call(context.Background(), jsonProto, "ints", scalarParams{jsonParams{"1", `"x"`}, map[int]int64{0: 1}, nil})
+	var re *rpc.Error
+	if !errors.As(err, &re) || re.Code != rpc.CodeInvalidParams {
+		t.Fatalf("undecodable parameter: %v", err)
 	}
 }

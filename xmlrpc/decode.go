@@ -427,21 +427,20 @@ func (c *Call) DecodeParam(i int, v any) error {
 		return errors.New("xmlrpc: parameter index " + strconv.Itoa(i) + " out of range")
 	}
 	if i < c.nscalars { // read by fastCall: the most common targets need no decoder
-		sp := &c.scalars[i]
 		switch p := v.(type) {
 		case *int:
-			if sp.kind == kInt {
-				*p = int(sp.n)
+			if n, ok := c.IntParam(i); ok {
+				*p = int(n)
 				return nil
 			}
 		case *int64:
-			if sp.kind == kInt {
-				*p = sp.n
+			if n, ok := c.IntParam(i); ok {
+				*p = n
 				return nil
 			}
 		case *string:
-			if sp.kind == kString {
-				*p = string(c.data[sp.start:sp.end])
+			if s, ok := c.StringParam(i); ok {
+				*p = s
 				return nil
 			}
 		}
@@ -457,6 +456,25 @@ func (c *Call) DecodeParam(i int, v any) error {
 		return withDecodePath(err, "params["+strconv.Itoa(i)+"]")
 	}
 	return nil
+}
+
+// IntParam returns parameter i and true if it is an <int> or <i4> read while parsing the call,
+// as DecodeParam would decode it into an *int64; false means DecodeParam must decode it.
+func (c *Call) IntParam(i int) (int64, bool) {
+	if i >= 0 && i < c.nscalars && c.scalars[i].kind == kInt {
+		return c.scalars[i].n, true
+	}
+	return 0, false
+}
+
+// StringParam returns parameter i and true if it is a string read while parsing the call, as
+// DecodeParam would decode it into a *string; false means DecodeParam must decode it.
+func (c *Call) StringParam(i int) (string, bool) {
+	if i >= 0 && i < c.nscalars && c.scalars[i].kind == kString {
+		sp := &c.scalars[i]
+		return string(c.data[sp.start:sp.end]), true
+	}
+	return "", false
 }
 
 // Params decodes every parameter into its natural Go type.
