@@ -509,17 +509,30 @@ func (p *addParams) DecodeParam(i int, v any) error {
 	return nil
 }
 
+// scalarAddParams are addParams offering their ints as rpc.ScalarParams, as the codecs do.
+type scalarAddParams struct{ addParams }
+
+func (p *scalarAddParams) IntParam(i int) (int64, bool)     { return int64(p.addParams[i]), true }
+func (p *scalarAddParams) StringParam(i int) (string, bool) { return "", false }
+
 // BenchmarkCallAdd calls add(2, 3) registered as a plain function (bound by reflection) and as a
-// typed rpc.Func2.
+// typed rpc.Func2, with Params that are rpc.ScalarParams as the codecs' are ("func") and with
+// Params that are not ("func-decode").
 func BenchmarkCallAdd(b *testing.B) {
-	for name, fn := range map[string]any{
-		"reflect": func(a, b int) int { return a + b },
-		"func":    rpc.Func2(func(_ context.Context, a, b int) (int, error) { return a + b, nil }),
+	typed := rpc.Func2(func(_ context.Context, a, b int) (int, error) { return a + b, nil })
+	for _, c := range []struct {
+		name string
+		fn   any
+		ps   rpc.Params
+	}{
+		{"reflect", func(a, b int) int { return a + b }, &addParams{2, 3}},
+		{"func", typed, &scalarAddParams{addParams{2, 3}}},
+		{"func-decode", typed, &addParams{2, 3}},
 	} {
-		b.Run(name, func(b *testing.B) {
+		b.Run(c.name, func(b *testing.B) {
 			r := newRegistry(b, nil)
-			r.MustRegister("add", fn, "")
-			ps := &addParams{2, 3}
+			r.MustRegister("add", c.fn, "")
+			ps := c.ps
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
