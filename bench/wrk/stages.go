@@ -18,9 +18,9 @@ var stages = map[string]int{"stage-timeouts": 0, "stage-read": 1, "stage-decode"
 
 // stageServer returns an http.Server with the harp server's net/http timeouts whose handler does
 // the harp server's work up to a stage for XML-RPC add(2,3) (add registered as an rpc.Func2):
-// stage-timeouts answers rawBody without reading the request (the ceiling under harp's timeouts),
-// stage-read reads the body first, stage-decode also decodes the call, stage-call also runs it
-// through the registry, stage-encode answers the encoded result instead of rawBody. The harp
+// stage-timeouts answers rawBody without reading the request (the ceiling under harp's net/http
+// settings), stage-read reads the body first, stage-decode also decodes the call, stage-call also
+// runs it through the registry, stage-encode answers the encoded result instead of rawBody. The harp
 // server does all of that plus its own plumbing (limits, deadlines, protocol choice, gzip checks).
 func stageServer(stage int) *http.Server {
 	reg, err := rpc.NewRegistry(nil)
@@ -34,7 +34,6 @@ func stageServer(stage int) *http.Server {
 		enc   xmlrpc.EncodeOptions
 		bufs  = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 		calls = sync.Pool{New: func() any { return new(xmlrpc.Call) }}
-		ct    = []string{"text/xml; charset=utf-8"}
 	)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		out := rawBody
@@ -77,10 +76,9 @@ func stageServer(stage int) *http.Server {
 				}
 			}
 		}
-		w.Header()["Content-Type"] = ct
-		_, _ = w.Write(out)
+		_, _ = w.Write(out) // no headers: net/http sniffs text/xml; charset=utf-8, as for harp's answers
 	})
+	// harp's Serve sets these; its write and idle timeouts come from a coarse watchdog (not here)
 	cfg := server.DefaultConfig()
-	return &http.Server{Handler: h, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadHeaderTimeout,
-		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout}
+	return &http.Server{Handler: h, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadHeaderTimeout, IdleTimeout: -1}
 }
