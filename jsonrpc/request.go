@@ -220,6 +220,14 @@ func (o DecodeOptions) decodeRequests(data []byte, reqs []Request, keys [][]byte
 	if err := o.checkSize(data); err != nil {
 		return reqs[:0], false, err
 	}
+	if r, ok := o.fastRequest(data); ok {
+		return append(reqs[:0], r), false, nil
+	}
+	return o.parseRequests(data, reqs, keys)
+}
+
+// parseRequests is decodeRequests through the general parser.
+func (o DecodeOptions) parseRequests(data []byte, reqs []Request, keys [][]byte) (_ []Request, batch bool, err error) {
 	p := requestParser{
 		s:    o.scanner(data),
 		opts: o,
