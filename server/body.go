@@ -82,9 +82,24 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 	if r.ContentLength > max {
 		return buf, errTooLarge
 	}
+	own := r.Body != http.NoBody && r.Context().Value(ownServerKey{}) != nil
+	if own && r.ContentLength > 0 && r.ContentLength < int64(cap(buf)-len(buf)) && len(r.Header["Content-Encoding"]) == 0 {
+		// The usual small body: its first read runs under the deadline net/http set (see
+		// deadlineReader) and mostly brings all of it, so the guarded reader is only set up for
+		// the rest, when there is a rest.
+		n, err := r.Body.Read(buf[len(buf) : len(buf)+int(r.ContentLength)+1])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF && int64(len(buf)) <= max:
+			return buf, nil
+		case err != nil && err != io.EOF:
+			return buf, classify(err, errBodyReadFail)
+		}
+		own = false // the next read sets its own deadline
+	}
 	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
 		timeout: s.cfg.BodyTimeout, ok: r.Body != http.NoBody}
-	dr.inherit = dr.ok && r.Context().Value(ownServerKey{}) != nil
+	dr.inherit = own
 	defer func() {
 		if !dr.last.IsZero() && !dr.eof {
 			// The connection's background read, which notices a client going away, must not

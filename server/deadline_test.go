@@ -117,3 +117,33 @@ func TestFirstBodyReadBounded(t *testing.T) {
 		t.Fatalf("status %d after %v, want 408 within about 300ms", status, el)
 	}
 }
+
+// TestSplitBody: under Serve, a small body arriving in two pieces is read whole (the first read
+// takes what has come, guarded reads the rest), and one whose second piece never comes is cut
+// off by the stall timeout with 408.
+func TestSplitBody(t *testing.T) {
+	addr := deadlineServer(t, 10*time.Second, 2*time.Second)
+	body, _ := xmlrpc.MarshalCall("add", 2, 3)
+	head := "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+	half := len(body) / 2
+	status, answer := rawExchange(t, addr, func(c net.Conn) error {
+		if _, err := io.WriteString(c, head+string(body[:half])); err != nil {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+		_, err := c.Write(body[half:])
+		return err
+	})
+	if status != http.StatusOK || !strings.Contains(answer, "<int>5</int>") {
+		t.Fatalf("body in two pieces: %d %q", status, answer)
+	}
+	start := time.Now()
+	status, _ = rawExchange(t, addr, func(c net.Conn) error {
+		_, err := io.WriteString(c, head+string(body[:half]))
+		return err
+	})
+	// the stall timeout (750 ms) from the second read, well before the 2 s request deadline
+	if el := time.Since(start); status != http.StatusRequestTimeout || el > 1500*time.Millisecond {
+		t.Fatalf("body whose second piece never comes: %d after %v, want 408 within the stall timeout", status, el)
+	}
+}
