@@ -29,7 +29,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []stri
 	if len(body) <= autoLengthMax && (s.cfg.GzipThreshold < 0 || len(body) <= s.cfg.GzipThreshold) && sniffedRight(ct, body) {
 		// Nothing to add to the headers: leave them alone, and net/http names the type itself,
 		// as exactly ct. A handler that never touches its headers spares net/http copying,
-		// sorting and writing them: about 1.7 us of the 30 us a small call costs under load.
+		// sorting and writing them: 1.2-1.7 us of the 30-35 us a small call costs under load.
 		_, _ = w.Write(body)
 		return
 	}
