@@ -55,15 +55,20 @@ func (o *DecodeOptions) maxSize() int64 {
 
 // prepare applies the size limit and returns the document as UTF-8, ready to scan.
 func (o *DecodeOptions) prepare(data []byte) (*decoder, error) {
-	max := o.maxSize()
-	if max > 0 && int64(len(data)) > max {
-		return nil, &LimitError{What: "size", Limit: max, err: ErrTooLarge}
-	}
-	data, err := toUTF8(data, max)
+	data, err := o.utf8(data)
 	if err != nil {
 		return nil, err
 	}
 	return getDecoder(o, data, 0), nil
+}
+
+// utf8 checks data against the size limit and returns it as UTF-8.
+func (o *DecodeOptions) utf8(data []byte) ([]byte, error) {
+	max := o.maxSize()
+	if max > 0 && int64(len(data)) > max {
+		return nil, &LimitError{What: "size", Limit: max, err: ErrTooLarge}
+	}
+	return toUTF8(data, max)
 }
 
 var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
@@ -134,27 +139,23 @@ func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) error {
 		offsets = nil
 	}
 	*c = Call{opts: o}
-	d, err := o.prepare(data)
+	data, err := o.utf8(data)
 	if err == nil {
-		err = d.methodCall(c, offsets)
+		// The plain shape goes through fastCall with a decoder on the stack (it uses none of the
+		// options'); anything else through fullCall with a pooled one, from the start.
+		fd := decoder{scanner: scanner{data: data}}
+		if fd.fastCall(c, offsets) {
+			return nil
+		}
+		*c = Call{opts: o}
+		d := getDecoder(&o, data, 0)
+		err = d.fullCall(c, offsets)
 		putDecoder(d)
 	}
 	if err != nil {
 		*c = Call{}
 	}
 	return err
-}
-
-// methodCall parses the <methodCall> document d holds into c, which keeps offsets as its room
-// for parameter offsets: through fastCall when the document has the plain shape it handles, else
-// through fullCall. Without defers of its own, so that its many returns stay cheap.
-func (d *decoder) methodCall(c *Call, offsets []int) error {
-	if d.fastCall(c, offsets) {
-		return nil
-	}
-	d.pos = 0
-	*c = Call{opts: c.opts}
-	return d.fullCall(c, offsets)
 }
 
 // fastCall parses a call of the plain shape nearly every client sends: the root and its
@@ -230,7 +231,7 @@ func (d *decoder) fastCall(c *Call, offsets []int) bool {
 	return d.lit("</methodCall>") && d.end() == nil
 }
 
-// fullCall is methodCall's general path.
+// fullCall is DecodeCallTo's general path.
 func (d *decoder) fullCall(c *Call, offsets []int) error {
 	root, err := d.startTag()
 	if err != nil {
