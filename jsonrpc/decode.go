@@ -46,13 +46,16 @@ func (o *DecodeOptions) maxDepth() int {
 	return DefaultMaxDepth
 }
 
+func (o *DecodeOptions) maxValues() int {
+	if o.MaxValues > 0 {
+		return o.MaxValues
+	}
+	return DefaultMaxValues
+}
+
 // scanner returns a scanner of data with o's limits.
 func (o *DecodeOptions) scanner(data []byte) scanner {
-	maxValues := o.MaxValues
-	if maxValues <= 0 {
-		maxValues = DefaultMaxValues
-	}
-	return scanner{data: data, maxDepth: o.maxDepth(), maxValues: maxValues}
+	return scanner{data: data, maxDepth: o.maxDepth(), maxValues: o.maxValues()}
 }
 
 func (o *DecodeOptions) checkSize(data []byte) error {

@@ -53,11 +53,7 @@ func (o *DecodeOptions) fastRequest(data []byte) (Request, bool) {
 	f.ws()
 	// the general parser counts the object, its members' values and each parameter against
 	// MaxValues, and nests two deep: when a limit could be near, it decides
-	maxValues := o.MaxValues
-	if maxValues <= 0 {
-		maxValues = DefaultMaxValues
-	}
-	if f.pos != len(data) || r.n+8 > maxValues || o.maxDepth() < 3 {
+	if f.pos != len(data) || r.n+8 > o.maxValues() || o.maxDepth() < 3 {
 		return Request{}, false
 	}
 	r.Method = string(data[ms:me])
