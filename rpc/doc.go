@@ -7,6 +7,21 @@
 // and hands both to Registry.Call. The package imports no wire format: a Protocol value tells the
 // built-in methods how the calling wire format names types and converts values.
 //
+// # Serving core
+//
+// Server is the transport-neutral serving core that every transport plugs into (server's HTTP
+// handler; a broker consumer; a test pipe): it holds a Dispatcher (a *Registry, or anything
+// standing in front of one, such as a gateway's forwarder or a catch-all) and one ServerCodec per
+// wire format, found by name ("xmlrpc", "jsonrpc") or picked by media type and first byte. Serve
+// decodes a body into its calls, dispatches each, and appends the encoded answer, within the
+// configured limits and call timeout; a handler that overruns its deadline is abandoned so that
+// only its own call is hurt. The serving codecs are the one place in this package that imports
+// the wire formats (xmlrpc, jsonrpc); the registry and dispatch stay wire-neutral.
+//
+// Transports carry the caller's remaining deadline (TimeoutHeader, in FormatTimeout's form) and
+// a request id (RequestIDHeader, read with RequestID) across each hop; the handler's context
+// then ends at the earlier of the caller's deadline and the call timeout.
+//
 // # Methods
 //
 // A registered function may take a context.Context first, then any number of parameters of types

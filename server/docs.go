@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/xmlrpc"
 )
 
 // docCache holds the rendered documentation page for one registry version.
@@ -47,13 +48,20 @@ times as RFC 3339 strings, 64-bit integers as exact numbers.</p>
 
 // page returns the documentation page, rendering it again only after a registration.
 func (s *Server) page() []byte {
-	v := s.reg.Version()
+	var v uint64
+	var ms []*rpc.Method
+	lister, ok := s.d.(rpc.MethodLister)
+	if ok {
+		v = lister.Version()
+	}
 	s.docs.mu.Lock()
 	defer s.docs.mu.Unlock()
 	if s.docs.page != nil && s.docs.version == v {
 		return s.docs.page
 	}
-	ms := s.reg.Methods()
+	if ok {
+		ms = lister.Methods()
+	}
 	data := struct {
 		Title                   string
 		XMLPaths, JSONPaths     string
@@ -87,7 +95,7 @@ func (s *Server) page() []byte {
 
 // signatureText writes a signature as "(int a1, string a2...) → struct".
 func signatureText(m *rpc.Method) string {
-	sig := m.Signature(typeName)
+	sig := m.Signature(xmlrpc.TypeName)
 	var b strings.Builder
 	b.WriteByte('(')
 	for i, t := range sig[1:] {

@@ -64,12 +64,16 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []stri
 
 // sniffedRight reports whether net/http, given a response without a Content-Type, would name body
 // with ct itself: what http.DetectContentType gives any XML document opening with its declaration
-// ("<?xml"), as every XML-RPC answer does, is exactly xmlContentType.
+// ("<?xml"), as every XML-RPC answer does, is exactly sniffedXMLType.
 func sniffedRight(ct []string, body []byte) bool {
-	return len(ct) == 1 && ct[0] == xmlContentType[0] && bytes.HasPrefix(body, xmlDeclaration)
+	return len(ct) == 1 && ct[0] == sniffedXMLType && bytes.HasPrefix(body, xmlDeclaration)
 }
 
 var xmlDeclaration = []byte("<?xml")
+
+// sniffedXMLType is what http.DetectContentType names an XML document, and what the XML-RPC
+// codec's ContentType is.
+const sniffedXMLType = "text/xml; charset=utf-8"
 
 // autoLengthMax is the largest body net/http gives a Content-Length of its own when the handler
 // writes it in one piece and returns (its buffer before chunking is 2048 bytes). Up to that size

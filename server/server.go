@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,16 +13,18 @@ import (
 	"github.com/harp-rpc/harp/rpc"
 )
 
-// Server serves a registry's methods over HTTP. It is an http.Handler; Serve and ListenAndServe
-// run it on their own http.Server with the configured timeouts. A Server is safe for concurrent
-// use.
+// Server serves a Dispatcher's methods (usually an *rpc.Registry's) over HTTP: the HTTP adapter
+// over the serving core, rpc.Server, which does the decoding, dispatching, encoding, limits and
+// call timeout. It is an http.Handler; Serve and ListenAndServe run it on their own http.Server
+// with the configured timeouts. A Server is safe for concurrent use.
 type Server struct {
 	cfg      Config
-	reg      *rpc.Registry
-	routes   map[string][]protocol // the protocols each listed path serves
-	wildcard []protocol            // what every other path serves: nil (404) unless Paths is "*"
-	protos   []protocol            // every protocol, XML-RPC first
-	handler  http.Handler          // the core wrapped in Config.Middleware
+	core     *rpc.Server
+	d        rpc.Dispatcher
+	routes   map[string][]codec // the codecs each listed path serves
+	wildcard []codec            // what every other path serves: nil (404) unless Paths is "*"
+	codecs   []codec            // every codec, XML-RPC first
+	handler  http.Handler       // the core wrapped in Config.Middleware
 	log      *slog.Logger
 	inflight atomic.Int64
 	retry    []string // Retry-After value
@@ -35,19 +35,29 @@ type Server struct {
 	https map[*http.Server]struct{} // servers started by Serve, for Shutdown
 }
 
-// New returns a server for reg configured by cfg (nil means DefaultConfig()). It returns an error
-// wrapping ErrInvalidConfig if VerifyConfig refuses cfg.
-func New(reg *rpc.Registry, cfg *Config) (*Server, error) {
+// codec is a serving codec with its Content-Type header value, made once.
+type codec struct {
+	rpc.ServerCodec
+	contentType []string
+}
+
+// New returns a server for d, an *rpc.Registry or any other rpc.Dispatcher (a forwarder, a
+// catch-all), configured by cfg (nil means DefaultConfig()). It returns an error wrapping
+// ErrInvalidConfig if VerifyConfig refuses cfg.
+func New(d rpc.Dispatcher, cfg *Config) (*Server, error) {
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
 	if err := VerifyConfig(cfg); err != nil {
 		return nil, err
 	}
-	if reg == nil {
+	if d == nil {
 		return nil, fmt.Errorf("%w: nil registry", ErrInvalidConfig)
 	}
-	s := &Server{cfg: *cfg, reg: reg, log: cfg.Logger, https: make(map[*http.Server]struct{})}
+	if r, ok := d.(*rpc.Registry); ok && r == nil {
+		return nil, fmt.Errorf("%w: nil registry", ErrInvalidConfig)
+	}
+	s := &Server{cfg: *cfg, d: d, log: cfg.Logger, https: make(map[*http.Server]struct{})}
 	s.cfg.Paths = append([]string(nil), cfg.Paths...)
 	s.cfg.XMLRPCPaths = append([]string(nil), cfg.XMLRPCPaths...)
 	s.cfg.JSONRPCPaths = append([]string(nil), cfg.JSONRPCPaths...)
@@ -55,21 +65,30 @@ func New(reg *rpc.Registry, cfg *Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	xml, json := newXMLProtocol(reg, &s.cfg), newJSONProtocol(reg, &s.cfg)
-	s.protos = []protocol{xml, json}
-	s.routes = make(map[string][]protocol)
+	core, err := rpc.NewServer(d, &rpc.ServerConfig{
+		MaxBodySize: cfg.MaxBodySize, MaxDepth: cfg.MaxDepth, MaxBatch: cfg.MaxBatch, MaxValues: cfg.MaxValues,
+		Dialect: cfg.Dialect, LargeIntsAsStrings: cfg.LargeIntsAsStrings, CallTimeout: cfg.CallTimeout, Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	s.core = core
+	for _, c := range core.Codecs() {
+		s.codecs = append(s.codecs, codec{c, []string{c.ContentType()}})
+	}
+	s.routes = make(map[string][]codec)
 	for _, p := range s.cfg.Paths {
 		if p == "*" {
-			s.wildcard = s.protos
+			s.wildcard = s.codecs
 		} else {
-			s.routes[p] = s.protos
+			s.routes[p] = s.codecs
 		}
 	}
 	for _, p := range s.cfg.XMLRPCPaths {
-		s.routes[p] = s.protos[:1]
+		s.routes[p] = s.only("xmlrpc")
 	}
 	for _, p := range s.cfg.JSONRPCPaths {
-		s.routes[p] = s.protos[1:]
+		s.routes[p] = s.only("jsonrpc")
 	}
 	secs := (cfg.RetryAfter + time.Second - 1) / time.Second
 	s.retry = []string{strconv.FormatInt(int64(secs), 10)}
@@ -82,11 +101,30 @@ func New(reg *rpc.Registry, cfg *Config) (*Server, error) {
 	return s, nil
 }
 
-// Registry returns the registry the server serves.
-func (s *Server) Registry() *rpc.Registry { return s.reg }
+// only returns the codec named name alone.
+func (s *Server) only(name string) []codec {
+	for _, c := range s.codecs {
+		if c.Name() == name {
+			return []codec{c}
+		}
+	}
+	panic("server: no codec " + name) // the core always has both
+}
 
-// InFlight returns the number of calls being served now.
-func (s *Server) InFlight() int { return int(s.inflight.Load()) }
+// Registry returns the registry the server serves, or nil when its Dispatcher is not one.
+func (s *Server) Registry() *rpc.Registry {
+	r, _ := s.d.(*rpc.Registry)
+	return r
+}
+
+// Dispatcher returns the Dispatcher the server serves.
+func (s *Server) Dispatcher() rpc.Dispatcher { return s.d }
+
+// Core returns the transport-neutral serving core the server adapts to HTTP.
+func (s *Server) Core() *rpc.Server { return s.core }
+
+// InFlight returns the number of calls being served now, abandoned ones still running included.
+func (s *Server) InFlight() int { return int(s.inflight.Load() + s.core.Abandoned()) }
 
 // ServeHTTP serves one request: a call (POST), the documentation page (GET, HEAD), or a refusal.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -94,11 +132,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveCore(w http.ResponseWriter, r *http.Request) {
-	protos, ok := s.routes[r.URL.Path]
+	codecs, ok := s.routes[r.URL.Path]
 	if !ok {
-		protos = s.wildcard
+		codecs = s.wildcard
 	}
-	if protos == nil {
+	if codecs == nil {
 		httpError(w, http.StatusNotFound, "not found: the RPC paths are "+s.allPaths())
 		return
 	}
@@ -110,7 +148,7 @@ func (s *Server) serveCore(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodPost:
-		s.serveCall(w, r, protos)
+		s.serveCall(w, r, codecs)
 	case http.MethodGet, http.MethodHead:
 		if s.cfg.DisableDocs {
 			w.Header()["Allow"] = allowPost
@@ -170,22 +208,21 @@ func Users(passwords map[string]string) func(user, password string) bool {
 	}
 }
 
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, protos []protocol) {
-	if s.cfg.MaxInFlight > 0 {
-		n := s.inflight.Add(1)
-		defer s.inflight.Add(-1)
-		if n > int64(s.cfg.MaxInFlight) {
-			w.Header()["Retry-After"] = s.retry
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: too many calls in flight",
-				slog.String("remote", r.RemoteAddr), slog.Int("limit", s.cfg.MaxInFlight))
-			httpError(w, http.StatusServiceUnavailable, "server busy: too many calls in flight")
-			return
-		}
-	} else {
-		s.inflight.Add(1)
-		defer s.inflight.Add(-1)
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []codec) {
+	n := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	if s.cfg.MaxInFlight > 0 && n+s.core.Abandoned() > int64(s.cfg.MaxInFlight) {
+		w.Header()["Retry-After"] = s.retry
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: too many calls in flight",
+			slog.String("remote", r.RemoteAddr), slog.Int("limit", s.cfg.MaxInFlight))
+		httpError(w, http.StatusServiceUnavailable, "server busy: too many calls in flight")
+		return
 	}
-	debug := s.log.Enabled(r.Context(), slog.LevelDebug)
+	ctx, cancel := callContext(r)
+	if cancel != nil {
+		defer cancel()
+	}
+	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
 	if debug {
 		start = time.Now()
@@ -200,91 +237,49 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, protos []prot
 	body, err := s.readBody(w, r, st)
 	if err != nil {
 		be := err.(*bodyError)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: request refused", slog.String("remote", r.RemoteAddr),
-			slog.Int("status", be.status), slog.String("reason", be.msg))
+		s.log.LogAttrs(ctx, slog.LevelInfo, "server: request refused", slog.String("remote", r.RemoteAddr),
+			slog.Int("status", be.status), slog.String("reason", be.msg), slog.String("request_id", rpc.RequestID(ctx)))
 		if be.status == http.StatusRequestEntityTooLarge || be.status == http.StatusRequestTimeout {
 			w.Header()["Connection"] = closeHeader
 		}
 		httpError(w, be.status, be.msg)
 		return
 	}
-	p := pickProtocol(protos, r.Header, body)
-	resp, info, ok := s.run(r.Context(), p, body, st.out)
+	c := s.pick(codecs, r.Header, body)
+	resp, sum, ok := s.core.Serve(ctx, c.ServerCodec, body, st.out)
 	abandoned = !ok
 	if ok {
 		st.out = resp[:0]
 	}
 	if debug {
-		s.log.LogAttrs(r.Context(), slog.LevelDebug, "server: call", slog.String("protocol", p.name()),
-			slog.String("method", info.method), slog.Int("fault", info.code),
-			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
+		s.log.LogAttrs(ctx, slog.LevelDebug, "server: call", slog.String("protocol", c.Name()),
+			slog.String("method", sum.Method), slog.Int("fault", sum.Code),
+			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr),
+			slog.String("request_id", rpc.RequestID(ctx)))
 	}
 	if len(resp) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.writeResponse(w, r, p.contentType(), resp)
+	s.writeResponse(w, r, c.contentType, resp)
+}
+
+// pick returns the codec among cs a request with headers h and body is for.
+func (s *Server) pick(cs []codec, h http.Header, body []byte) *codec {
+	if len(cs) == 1 {
+		return &cs[0]
+	}
+	var ct string
+	if v := h["Content-Type"]; len(v) > 0 { // the key as net/http stores it: no canonicalising
+		ct = v[0]
+	}
+	want := s.core.Pick(nil, ct, body)
+	for i := range cs {
+		if cs[i].ServerCodec == want {
+			return &cs[i]
+		}
+	}
+	return &cs[0]
 }
 
 var closeHeader = []string{"close"}
-
-// abandonGrace is how long a call past its deadline may still answer before it is abandoned.
-const abandonGrace = 20 * time.Millisecond
-
-// run serves the body with p. With a CallTimeout, the call runs in its own goroutine and is
-// abandoned (ok false) if it has not answered by its deadline; the answer is then a timeout fault,
-// and the abandoned call keeps counting as in flight until its handler returns.
-func (s *Server) run(ctx context.Context, p protocol, body, dst []byte) (resp []byte, info callInfo, ok bool) {
-	if s.cfg.CallTimeout <= 0 {
-		resp, info = p.serve(ctx, body, dst)
-		return resp, info, true
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
-	defer cancel()
-	type result struct {
-		resp []byte
-		info callInfo
-	}
-	const (
-		running = iota
-		finished
-		abandoned
-	)
-	var state atomic.Int32
-	done := make(chan result, 1)
-	go func() {
-		resp, info := p.serve(ctx, body, dst)
-		if !state.CompareAndSwap(running, finished) {
-			s.inflight.Add(-1) // the count taken for it when it was abandoned
-			return
-		}
-		done <- result{resp, info}
-	}()
-	select {
-	case res := <-done:
-		return res.resp, res.info, true
-	case <-ctx.Done():
-		// A handler that honours its context answers at once: give it that moment.
-		grace := time.NewTimer(abandonGrace)
-		defer grace.Stop()
-		select {
-		case res := <-done:
-			return res.resp, res.info, true
-		case <-grace.C:
-		}
-		s.inflight.Add(1)
-		if !state.CompareAndSwap(running, abandoned) { // it answered just in time
-			s.inflight.Add(-1)
-			res := <-done
-			return res.resp, res.info, true
-		}
-		s.log.LogAttrs(ctx, slog.LevelWarn, "server: call abandoned at its deadline",
-			slog.Duration("timeout", s.cfg.CallTimeout))
-		msg := "internal error: the call did not finish within " + s.cfg.CallTimeout.String()
-		if errors.Is(ctx.Err(), context.Canceled) {
-			msg = "internal error: the call was cancelled"
-		}
-		code := rpc.CodeInternalError
-		return p.fault(nil, code, msg), callInfo{code: code}, false
-	}
-}
