@@ -30,4 +30,34 @@
 // A handler's context is cancelled when its client goes away, and expires after
 // Config.CallTimeout; a handler that ignores it is abandoned at that deadline so that only its own
 // call is hurt. Responses over Config.GzipThreshold are compressed for clients that accept gzip.
+//
+// A caller's remaining deadline (header Harp-Timeout, rpc.TimeoutHeader) and request id
+// (X-Request-Id, rpc.RequestIDHeader) reach the handler's context: the earlier of that deadline
+// and CallTimeout holds, and the id appears in the server's logs. harp's client sends both, so a
+// handler that calls on with its context passes the first caller's budget down a chain. Requests
+// without them are served as before.
+//
+// # The serving core
+//
+// Decoding, dispatching and encoding are rpc.Server's (the transport-neutral serving core); this
+// package is its HTTP adapter: paths, content negotiation, Basic auth, body limits, gzip, TLS,
+// the documentation page and the connection watchdog. New takes any rpc.Dispatcher, so a
+// forwarder or a catch-all can stand where a registry does; the documentation page lists methods
+// when the Dispatcher is an rpc.MethodLister.
+//
+// # Fast paths
+//
+// Each shortcuts a general path beside it, which serves everything it does not take:
+//
+//   - Header-free answers (response.go): a small uncompressed XML-RPC answer sets no header,
+//     since net/http's sniffing names it exactly text/xml; charset=utf-8. Falls back for gzip,
+//     JSON-RPC and bodies over 2,048 bytes. Checked by TestSniffedXMLType and TestXMLContentType.
+//   - The connection watchdog (watchdog.go): under Serve, plain-HTTP write and idle timeouts come
+//     from a coarse tick clock instead of per-request deadlines; TLS keeps net/http's. Checked by
+//     TestWatchdogTicks, TestIdleTimeout, TestWriteTimeoutCancelsCall.
+//   - The single-read body (body.go): under Serve, a small identity-encoded body is read with one
+//     plain read; a body that needs more gets the stall-guarded reader. Checked by TestSplitBody.
+//
+// The codecs' own fast paths (plain XML-RPC calls, plain JSON-RPC requests, scalar answers) are
+// listed in the xmlrpc and jsonrpc package docs.
 package server
