@@ -50,8 +50,8 @@
 // Each shortcuts a general path beside it, which serves everything it does not take:
 //
 //   - Header-free answers (response.go): a small uncompressed XML-RPC answer sets no header,
-//     since net/http's sniffing names it exactly text/xml; charset=utf-8. Falls back for gzip,
-//     JSON-RPC and bodies over 2,048 bytes. Checked by TestSniffedXMLType and TestXMLContentType.
+//     since net/http's sniffing names it exactly text/xml; charset=utf-8. Falls back for JSON-RPC,
+//     and for answers over Config.GzipThreshold or 2,048 bytes. Checked by TestSniffedXMLType and TestXMLContentType.
 //   - The connection watchdog (watchdog.go): under Serve, plain-HTTP write and idle timeouts come
 //     from a coarse tick clock instead of per-request deadlines; TLS keeps net/http's. Checked by
 //     TestWatchdogTicks, TestIdleTimeout, TestWriteTimeoutCancelsCall.
