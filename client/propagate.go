@@ -8,12 +8,6 @@ import (
 	"github.com/harp-rpc/harp/rpc"
 )
 
-// Canonical forms of the propagation headers, as net/http stores them.
-var (
-	timeoutKey   = http.CanonicalHeaderKey(rpc.TimeoutHeader)
-	requestIDKey = http.CanonicalHeaderKey(rpc.RequestIDHeader)
-)
-
 // propagate adds to req what is left of ctx's deadline (rpc.TimeoutHeader, the client's own
 // timeout already applied) and ctx's request id (rpc.RequestIDHeader), so that a harp server
 // bounds its handler by the caller's budget and logs the same id. req's header map is the
@@ -29,10 +23,10 @@ func propagate(ctx context.Context, req *http.Request) {
 		h[k] = v
 	}
 	if hasDeadline {
-		h[timeoutKey] = []string{rpc.FormatTimeout(time.Until(dl))}
+		h[rpc.TimeoutHeader] = []string{rpc.FormatTimeout(time.Until(dl))}
 	}
 	if id != "" && rpc.ValidRequestID(id) {
-		h[requestIDKey] = []string{id}
+		h[rpc.RequestIDHeader] = []string{id}
 	}
 	req.Header = h
 }

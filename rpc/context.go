@@ -11,6 +11,8 @@ import (
 // Header names with which transports carry a call's deadline and request id across the wire, so
 // that in a chain A -> B -> C the handler on C sees what is left of A's caller's budget, and every
 // hop logs the same id. HTTP sends them as request headers; other transports as message headers.
+// Both are in the canonical form net/http stores header keys in, so they index an http.Header
+// directly.
 const (
 	// TimeoutHeader carries the time the caller has left, in FormatTimeout's form (as gRPC's
 	// grpc-timeout does: a relative time, so the clocks of the hops need not agree). A server

@@ -7,12 +7,6 @@ import (
 	"github.com/harp-rpc/harp/rpc"
 )
 
-// Canonical forms of the propagation headers, as net/http stores them.
-var (
-	timeoutKey   = http.CanonicalHeaderKey(rpc.TimeoutHeader)
-	requestIDKey = http.CanonicalHeaderKey(rpc.RequestIDHeader)
-)
-
 // callContext returns the context a request's calls run under: its own, with the deadline the
 // caller sent in rpc.TimeoutHeader and the id it sent in rpc.RequestIDHeader. A request with
 // neither (every peer but harp's own clients) gets r.Context() unchanged and a nil cancel. A
@@ -20,16 +14,16 @@ var (
 // neither is a reason to refuse a call.
 func callContext(r *http.Request) (context.Context, context.CancelFunc) {
 	ctx := r.Context()
-	if r.Header[timeoutKey] == nil && r.Header[requestIDKey] == nil {
+	if r.Header[rpc.TimeoutHeader] == nil && r.Header[rpc.RequestIDHeader] == nil {
 		return ctx, nil
 	}
 	var cancel context.CancelFunc
-	if v := r.Header[timeoutKey]; len(v) > 0 {
+	if v := r.Header[rpc.TimeoutHeader]; len(v) > 0 {
 		if d, err := rpc.ParseTimeout(v[0]); err == nil {
 			ctx, cancel = context.WithTimeout(ctx, d)
 		}
 	}
-	if v := r.Header[requestIDKey]; len(v) > 0 && rpc.ValidRequestID(v[0]) {
+	if v := r.Header[rpc.RequestIDHeader]; len(v) > 0 && rpc.ValidRequestID(v[0]) {
 		ctx = rpc.WithRequestID(ctx, v[0])
 	}
 	return ctx, cancel

@@ -67,3 +67,12 @@ func TestPropagatedDeadlineAndID(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderNamesCanonical: the propagation headers index an http.Header as net/http stores it.
+func TestHeaderNamesCanonical(t *testing.T) {
+	for _, h := range []string{rpc.TimeoutHeader, rpc.RequestIDHeader} {
+		if c := http.CanonicalHeaderKey(h); c != h {
+			t.Errorf("%q is not canonical (%q)", h, c)
+		}
+	}
+}
