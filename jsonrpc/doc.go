@@ -65,6 +65,15 @@
 // Decoding matches names exactly, then case-insensitively. Types implementing json.Marshaler and
 // json.Unmarshaler are honoured (their output is validated). Map keys are written sorted.
 //
+// # Raw values
+//
+// json.RawMessage is the raw value of this package, as xmlrpc.RawValue is XML-RPC's: as a
+// parameter target (Request.DecodeParam), a result target (Response.Decode, UnmarshalResponse), a
+// struct field or an element, it receives the value's exact JSON text, checked with the rest of
+// the document and copied out of it; encoded (a parameter, a result, anywhere inside a value) it
+// is validated and written verbatim without surrounding white space, a nil RawMessage as null.
+// Request.RawParams gives a request's whole params text.
+//
 // # Hostile input
 //
 // Every document is checked in full before any value is built, in time linear in its size, and

@@ -581,6 +581,8 @@ type decoder struct {
 	maxDepth        int
 	depth           int
 	loc             *time.Location
+	// vstart is where the <value> start tag openValue read last begins, for RawValue.
+	vstart int
 }
 
 // end checks that only white space, comments and processing instructions follow the root.
@@ -861,7 +863,13 @@ func (d *decoder) valueAny() (any, error) {
 // for an untyped value, its text and end tag.
 func (d *decoder) openValue(el *elem) (tag, error) {
 	vt := tagValue
-	if !d.lit(litValue) {
+	if d.lit(litValue) {
+		d.vstart = d.pos - len(litValue)
+	} else {
+		if err := d.skipMisc(); err != nil {
+			return vt, err
+		}
+		d.vstart = d.pos
 		var err error
 		if vt, err = d.expectStart("value"); err != nil {
 			return vt, err

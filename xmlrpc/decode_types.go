@@ -82,6 +82,8 @@ func newDecoder(t reflect.Type) decoderFunc {
 		return unmarshalerDecoder
 	}
 	switch t {
+	case rawValueType:
+		return rawValueDecoder
 	case timeType:
 		return timeDecoder
 	case bigIntType:

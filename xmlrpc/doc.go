@@ -31,6 +31,13 @@
 // errors; a double is written in its shortest form that reads back exactly. time.Time is written in
 // UTC in the compact form 19980717T14:08:55.
 //
+// # Raw values
+//
+// RawValue holds one complete <value> element undecoded, as encoding/json's RawMessage holds a
+// JSON value: decoding into one checks the value in full (every limit applies) and copies its
+// bytes; encoding one writes its content verbatim after checking it. Call.RawParam gives a
+// call's parameters that way, so a forwarder passes values on without building them.
+//
 // # Hostile input
 //
 // Decoding is safe on untrusted input by default: any <!DOCTYPE is rejected, so no entity is ever

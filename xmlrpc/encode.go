@@ -241,6 +241,8 @@ func (e *encState) encodeInner(v any) error {
 		return e.writeAnySlice(x)
 	case map[string]any:
 		return e.writeAnyMap(x)
+	case RawValue:
+		return e.writeRaw(x)
 	}
 	return e.encodeReflect(reflect.ValueOf(v))
 }
@@ -494,6 +496,8 @@ func newEncoder(t reflect.Type) encoderFunc {
 
 func newEncoderNoMarshaler(t reflect.Type) encoderFunc {
 	switch t {
+	case rawValueType:
+		return func(e *encState, v reflect.Value) error { return e.writeRaw(v.Bytes()) }
 	case timeType:
 		return func(e *encState, v reflect.Value) error {
 			if v.CanAddr() {
