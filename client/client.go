@@ -267,7 +267,6 @@ func (c *Client) exchange(ctx context.Context, method string, reqBuf *[]byte) (*
 	req.Body = &st.body
 	req.GetBody = st.getBody
 	req.ContentLength = int64(len(*reqBuf))
-	propagate(ctx, req)
 
 	resp, err := c.rt.RoundTrip(req)
 	st.release() // RoundTrip has returned: no more GetBody
