@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+
+	"github.com/harp-rpc/harp/internal/structfields"
 )
 
 // timeLayouts are the forms a time.Time is read from: RFC 3339 (fractional seconds optional), the
@@ -413,9 +415,9 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 
 func newStructDecoder(t reflect.Type) decoderFunc {
 	si := cachedStructInfo(t)
-	decs := make([]decoderFunc, len(si.fields))
-	for i := range si.fields {
-		decs[i] = decoderFor(si.fields[i].typ)
+	decs := make([]decoderFunc, len(si.Fields))
+	for i := range si.Fields {
+		decs[i] = decoderFor(si.Fields[i].Type)
 	}
 	return func(d *decoder, v reflect.Value) error {
 		if d.data[d.pos] != '{' {
@@ -425,7 +427,7 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 			return d.mismatch(v.Type(), "")
 		}
 		return d.eachMember(func(name []byte) error {
-			i := si.lookup(name)
+			i := si.Lookup(name)
 			if i < 0 {
 				if d.disallowUnknown {
 					return &UnknownFieldError{Name: string(name), Type: t}
@@ -433,7 +435,7 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 				d.skip()
 				return nil
 			}
-			fv, _ := fieldByIndex(v, si.fields[i].index, true)
+			fv, _ := structfields.ByIndex(v, si.Fields[i].Index, true)
 			return decs[i](d, fv)
 		})
 	}

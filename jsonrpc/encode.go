@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/harp-rpc/harp/internal/structfields"
 )
 
 // maxSafeInt is the largest integer a JavaScript number (an IEEE 754 double) holds exactly, 2^53-1.
@@ -510,9 +512,9 @@ func newPointerEncoder(t reflect.Type) encoderFunc {
 
 func newStructEncoder(t reflect.Type) encoderFunc {
 	si := cachedStructInfo(t)
-	encs := make([]encoderFunc, len(si.fields))
-	for i := range si.fields {
-		encs[i] = encoderFor(si.fields[i].typ)
+	encs := make([]encoderFunc, len(si.Fields))
+	for i := range si.Fields {
+		encs[i] = encoderFor(si.Fields[i].Type)
 	}
 	return func(e *encState, v reflect.Value) error {
 		if err := e.enter(); err != nil {
@@ -520,20 +522,20 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 		}
 		e.buf = append(e.buf, '{')
 		first := true
-		for i := range si.fields {
-			f := &si.fields[i]
-			fv, ok := fieldByIndex(v, f.index, false)
-			if !ok || (f.omitEmpty && isEmptyValue(fv)) {
+		for i := range si.Fields {
+			f := &si.Fields[i]
+			fv, ok := structfields.ByIndex(v, f.Index, false)
+			if !ok || (f.OmitEmpty && isEmptyValue(fv)) {
 				continue
 			}
 			if first {
-				e.buf = append(e.buf, f.encoded[1:]...)
+				e.buf = append(e.buf, f.Encoded[1:]...)
 				first = false
 			} else {
-				e.buf = append(e.buf, f.encoded...)
+				e.buf = append(e.buf, f.Encoded...)
 			}
 			if err := encs[i](e, fv); err != nil {
-				return prefixPath(err, f.name)
+				return prefixPath(err, f.Name)
 			}
 		}
 		e.buf = append(e.buf, '}')

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/harp-rpc/harp/internal/structfields"
 )
 
 // Limits on number lengths: no valid int, i4 or i8 has more characters than maxIntLen, and
@@ -460,9 +462,9 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 
 func newStructDecoder(t reflect.Type) decoderFunc {
 	si := cachedStructInfo(t)
-	decs := make([]decoderFunc, len(si.fields))
-	for i := range si.fields {
-		decs[i] = decoderFor(si.fields[i].typ)
+	decs := make([]decoderFunc, len(si.Fields))
+	for i := range si.Fields {
+		decs[i] = decoderFor(si.Fields[i].Type)
 	}
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
@@ -470,17 +472,17 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 			return notKind(d, el, v)
 		}
 		return d.structMembers(el, func(name []byte) error {
-			i := si.lookup(name)
+			i := si.Lookup(name)
 			if i < 0 {
 				if d.disallowUnknown {
 					return &UnknownMemberError{Name: string(name), Type: t, Path: string(name)}
 				}
 				return d.valueDec(reflect.Value{}, nil)
 			}
-			f := &si.fields[i]
-			fv, _ := fieldByIndex(v, f.index, true)
+			f := &si.Fields[i]
+			fv, _ := structfields.ByIndex(v, f.Index, true)
 			if err := d.valueDec(fv, decs[i]); err != nil {
-				return withDecodePath(err, f.name)
+				return withDecodePath(err, f.Name)
 			}
 			return nil
 		})

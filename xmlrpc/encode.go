@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/harp-rpc/harp/internal/structfields"
 )
 
 // Dialect selects how the encoder writes the two types the original specification lacks: 64-bit
@@ -609,27 +611,27 @@ func newPointerEncoder(t reflect.Type) encoderFunc {
 
 func newStructEncoder(t reflect.Type) encoderFunc {
 	si := cachedStructInfo(t)
-	encs := make([]encoderFunc, len(si.fields))
-	for i := range si.fields {
-		encs[i] = encoderFor(si.fields[i].typ)
+	encs := make([]encoderFunc, len(si.Fields))
+	for i := range si.Fields {
+		encs[i] = encoderFor(si.Fields[i].Type)
 	}
 	return func(e *encState, v reflect.Value) error {
 		if err := e.enter(); err != nil {
 			return err
 		}
 		e.buf = append(e.buf, "<struct>"...)
-		for i := range si.fields {
-			f := &si.fields[i]
-			fv, ok := fieldByIndex(v, f.index, false)
-			if !ok || f.omitEmpty && isEmptyValue(fv) {
+		for i := range si.Fields {
+			f := &si.Fields[i]
+			fv, ok := structfields.ByIndex(v, f.Index, false)
+			if !ok || f.OmitEmpty && isEmptyValue(fv) {
 				continue
 			}
-			if f.nameErr != nil {
-				return &UnsupportedValueError{Value: quoteShort(f.name), Msg: "member name: " + f.nameErr.Error()}
+			if f.EncodeErr != nil {
+				return &UnsupportedValueError{Value: quoteShort(f.Name), Msg: "member name: " + f.EncodeErr.Error()}
 			}
-			e.buf = append(e.buf, f.encoded...)
+			e.buf = append(e.buf, f.Encoded...)
 			if err := encs[i](e, fv); err != nil {
-				return withPath(err, memberPath(f.name))
+				return withPath(err, memberPath(f.Name))
 			}
 			e.buf = append(e.buf, "</value></member>"...)
 		}
