@@ -33,6 +33,9 @@ func checkFastRequest(t *testing.T, o DecodeOptions, data string) (taken bool) {
 	return true
 }
 
+// TestFastRequestAgrees checks fastRequest against the general parser on a table of documents,
+// and which ones it takes. It calls both directly, so it checks fastRequest under the
+// harp_nofastpath tag too, where DecodeRequests no longer takes it.
 func TestFastRequestAgrees(t *testing.T) {
 	for _, tt := range []struct {
 		doc  string
@@ -74,7 +77,8 @@ func TestFastRequestAgrees(t *testing.T) {
 	}
 }
 
-// FuzzFastRequest checks fastRequest against the general parser on any document.
+// FuzzFastRequest checks fastRequest against the general parser on any document, calling both
+// directly, with or without harp_nofastpath.
 func FuzzFastRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}`,

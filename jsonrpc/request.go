@@ -4,6 +4,8 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+
+	"github.com/harp-rpc/harp/internal/fastpath"
 )
 
 // span is the extent [start, end) of a value in a document.
@@ -107,9 +109,10 @@ func (r *Request) DecodeParam(i int, v any) error {
 }
 
 // IntParam returns positional parameter i and true if it is a plain JSON integer of at most 18
-// digits, as DecodeParam would decode it into an *int64; false means DecodeParam must decode it.
+// digits, as DecodeParam would decode it into an *int64; false means DecodeParam must decode it
+// (always, under the harp_nofastpath build tag).
 func (r *Request) IntParam(i int) (int64, bool) {
-	if r.named || i < 0 || i >= r.n {
+	if !fastpath.Enabled || r.named || i < 0 || i >= r.n {
 		return 0, false
 	}
 	pos := r.seek(i)
@@ -139,9 +142,9 @@ func (r *Request) IntParam(i int) (int64, bool) {
 
 // StringParam returns positional parameter i and true if it is a JSON string of printable ASCII
 // without escapes, as DecodeParam would decode it into a *string; false means DecodeParam must
-// decode it.
+// decode it (always, under the harp_nofastpath build tag).
 func (r *Request) StringParam(i int) (string, bool) {
-	if r.named || i < 0 || i >= r.n {
+	if !fastpath.Enabled || r.named || i < 0 || i >= r.n {
 		return "", false
 	}
 	pos := r.seek(i)
@@ -220,8 +223,10 @@ func (o DecodeOptions) decodeRequests(data []byte, reqs []Request, keys [][]byte
 	if err := o.checkSize(data); err != nil {
 		return reqs[:0], false, err
 	}
-	if r, ok := o.fastRequest(data); ok {
-		return append(reqs[:0], r), false, nil
+	if fastpath.Enabled {
+		if r, ok := o.fastRequest(data); ok {
+			return append(reqs[:0], r), false, nil
+		}
 	}
 	return o.parseRequests(data, reqs, keys)
 }

@@ -10,6 +10,8 @@ import (
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/harp-rpc/harp/internal/fastpath"
 )
 
 var (
@@ -32,7 +34,7 @@ func toUTF8(data []byte, maxSize int64) ([]byte, error) {
 	}
 	name := declaredEncoding(data)
 	utf8Named := name == "" || isUTF8Name(name)
-	if utf8Named && isASCII(data) {
+	if fastpath.Enabled && utf8Named && isASCII(data) {
 		return data, nil // the usual document: nothing to transcode, nothing to validate
 	}
 	if !utf8Named {
@@ -130,7 +132,7 @@ func transcode(data []byte, enc encoding.Encoding, name string, maxSize int64) (
 // declaredEncoding returns the encoding pseudo-attribute of a leading XML declaration, or "".
 func declaredEncoding(data []byte) string {
 	if !bytes.HasPrefix(data, []byte("<?xml")) || len(data) < 6 || !isSpace(data[5]) ||
-		bytes.HasPrefix(data, []byte(`<?xml version="1.0"?>`)) || bytes.HasPrefix(data, []byte(`<?xml version='1.0'?>`)) {
+		fastpath.Enabled && (bytes.HasPrefix(data, []byte(`<?xml version="1.0"?>`)) || bytes.HasPrefix(data, []byte(`<?xml version='1.0'?>`))) {
 		return "" // no declaration, or the usual one without an encoding
 	}
 	end := bytes.Index(data, []byte("?>"))

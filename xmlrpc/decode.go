@@ -4,6 +4,8 @@ import (
 	"io"
 	"reflect"
 	"time"
+
+	"github.com/harp-rpc/harp/internal/fastpath"
 )
 
 // Default limits for decoding. They apply unless DecodeOptions (or a Decoder setter) changes them.
@@ -111,11 +113,13 @@ func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) error {
 	if err == nil {
 		// The plain shape goes through fastCall with a decoder on the stack (it uses none of the
 		// options'); anything else through fullCall with a pooled one, from the start.
-		fd := decoder{scanner: scanner{data: data}}
-		if fd.fastCall(c, offsets) {
-			return nil
+		if fastpath.Enabled {
+			fd := decoder{scanner: scanner{data: data}}
+			if fd.fastCall(c, offsets) {
+				return nil
+			}
+			*c = Call{opts: o}
 		}
-		*c = Call{opts: o}
 		d := getDecoder(&o, data, 0)
 		err = d.fullCall(c, offsets)
 		putDecoder(d)

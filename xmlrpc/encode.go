@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/harp-rpc/harp/internal/structfields"
+
+	"github.com/harp-rpc/harp/internal/fastpath"
 )
 
 // Dialect selects how the encoder writes the two types the original specification lacks: 64-bit
@@ -104,8 +106,10 @@ func (o EncodeOptions) AppendCall(dst []byte, method string, params ...any) ([]b
 
 // AppendResponse appends a complete successful <methodResponse> document carrying result to dst.
 func (o EncodeOptions) AppendResponse(dst []byte, result any) ([]byte, error) {
-	if b, ok, err := o.appendScalarResponse(dst, result); ok {
-		return b, err
+	if fastpath.Enabled {
+		if b, ok, err := o.appendScalarResponse(dst, result); ok {
+			return b, err
+		}
 	}
 	e := encState{buf: o.rootOpen(dst, "methodResponse"), opts: o}
 	e.buf = append(e.buf, "<params><param>"...)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/harp-rpc/harp/internal/fastpath"
 )
 
 // bothPaths decodes data with fastCall and with fullCall alone, and reports whether fastCall
@@ -57,6 +59,9 @@ func checkAgree(t testing.TB, data []byte) bool {
 	return true
 }
 
+// TestFastCallAgrees checks fastCall against fullCall on a table of documents, and which ones
+// fastCall takes. It calls both directly, so it checks fastCall under the harp_nofastpath tag
+// too, where DecodeCallTo no longer takes it (TestFastPathSwitch checks that).
 func TestFastCallAgrees(t *testing.T) {
 	const add = `<methodCall><methodName>add</methodName><params><param><value><int>2</int></value></param><param><value><int>3</int></value></param></params></methodCall>`
 	python := "<?xml version='1.0'?>\n<methodCall>\n<methodName>echo</methodName>\n<params>\n<param>\n<value><string>hi</string></value>\n</param>\n<param>\n<value><i4>-7</i4></value>\n</param>\n<param>\n<value>untyped \u00e9</value>\n</param>\n</params>\n</methodCall>\n"
@@ -97,8 +102,25 @@ func TestFastCallAgrees(t *testing.T) {
 }
 
 // FuzzFastCall checks that fastCall never accepts what fullCall refuses, nor reads a call
-// differently.
+// differently. Like TestFastCallAgrees it calls both directly, with or without harp_nofastpath.
 func FuzzFastCall(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) { checkAgree(t, data) })
+}
+
+// TestFastPathSwitch checks that DecodeCallTo takes fastCall exactly when fastpath.Enabled: the
+// parameters fastCall reads are offered by IntParam, which the general path leaves to
+// DecodeParam. Both ways the call decodes the same.
+func TestFastPathSwitch(t *testing.T) {
+	c, err := DecodeCall([]byte(`<methodCall><methodName>add</methodName><params><param><value><int>2</int></value></param></params></methodCall>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.IntParam(0); ok != fastpath.Enabled {
+		t.Fatalf("IntParam ok = %v with fastpath.Enabled = %v", ok, fastpath.Enabled)
+	}
+	var n int
+	if err := c.DecodeParam(0, &n); err != nil || n != 2 {
+		t.Fatalf("DecodeParam: %d, %v", n, err)
+	}
 }
