@@ -97,4 +97,27 @@
 //
 // The encoder refuses strings that are not valid UTF-8 and escapes U+2028 and U+2029, so its
 // output is also valid JavaScript.
+//
+// # Fast paths
+//
+// Two shortcuts serve the requests nearly every client sends. Each takes only what it handles
+// exactly as the general path would, falls back to the general path for everything else, and is
+// checked against it by the tests named here. Building with the harp_nofastpath tag (see package
+// internal/fastpath) turns them off, so that every test runs through the general paths:
+// go test -tags harp_nofastpath ./jsonrpc.
+//
+//   - Plain requests (DecodeRequests, Codec.Serve): one JSON-RPC 2.0 request object with the
+//     members jsonrpc, method, params (an array) and id in that order, white space anywhere
+//     between tokens, a method, string params and a string id of printable ASCII without escapes,
+//     and integer params and id of at most 19 digits without fraction or exponent. It is read
+//     without the general scanner. Anything else (a batch, named or absent params, a notification
+//     or null id, another member or order, other values) and any request for which the MaxValues
+//     or MaxDepth limits could matter goes to the general parser, which decides. Checked by
+//     TestFastRequestAgrees and FuzzFastRequest, which call both parsers directly and so run
+//     under the tag too.
+//   - Scalar params (Request.IntParam and StringParam, which rpc reads for a Func's int, int64 and
+//     string parameters): a positional param that is an integer of at most 18 digits, or a string
+//     of printable ASCII without escapes, is read from the text without a decoder; anything else
+//     is left to DecodeParam. Under the tag they offer nothing. Checked against DecodeParam by
+//     TestScalarParamsAgree and FuzzScalarParams (skipped under the tag).
 package jsonrpc

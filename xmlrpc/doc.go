@@ -44,4 +44,38 @@
 // expanded; nesting is limited (DefaultMaxDepth); documents are read through a size limit
 // (DefaultMaxSize) rather than loaded whole; over-long digit strings are rejected. Documents that
 // declare ISO-8859-1, Windows-1252 or another IANA encoding are transcoded to UTF-8.
+//
+// # Fast paths
+//
+// A few shortcuts serve the documents nearly every peer sends. Each takes only what it handles
+// exactly as the general path would, falls back to the general path for everything else, and is
+// checked against it by the tests named here. Building with the harp_nofastpath tag (see package
+// internal/fastpath) turns them all off, so that every test runs through the general paths:
+// go test -tags harp_nofastpath ./xmlrpc.
+//
+//   - Plain calls (DecodeCall, DecodeCallTo, Decoder.DecodeCall): a <methodCall> whose elements
+//     have no attributes, prefixes, comments or self-closing tags, with white space between them,
+//     a method name and <int>, <i4>, <string> or untyped parameters of plain character data (no
+//     entity or character reference, CDATA, carriage return or "]"), after an optional XML
+//     declaration. It is parsed with a decoder on the stack, and its first four int and string
+//     parameters are kept for IntParam, StringParam and DecodeParam into *int, *int64 and
+//     *string without a second pass. At the first thing it does not handle, valid or not, the
+//     general parser reads the document from the start and reports any error. Checked by
+//     TestFastCallAgrees and FuzzFastCall (which call both parsers directly, so they run under
+//     the tag too) and TestFastPathSwitch.
+//   - Scalar answers (AppendResponse and what calls it, with a result of dynamic type nil, string,
+//     int, int64, int32, bool or float64): written with an encoder state on the stack. Any other
+//     result, named types of those kinds included, goes through the general encoder. Checked byte
+//     for byte, errors included, by TestScalarResponseAgrees (skipped under the tag, where both
+//     sides take the general encoder).
+//   - ASCII documents: a document of ASCII bytes alone that declares UTF-8 or no encoding skips
+//     the UTF-8 and U+FFFE/U+FFFF scans, and the usual <?xml version="1.0"?> declaration (either
+//     quote) skips the search for an encoding. Any other byte or declaration takes the full check.
+//     Checked by TestASCIIShortcut and TestDecodeEncodings.
+//
+// The general parser itself first tries each fixed tag of the format (<value>, <member>, <int>...)
+// as a literal and plain character data without decoding, falling back within the same code to
+// the full tag and text readers; those are not switched off, and the documents with attributes,
+// prefixes, comments and entities in the test tables, FuzzDecodeCall and FuzzUnmarshalResponse
+// drive both branches.
 package xmlrpc
