@@ -16,6 +16,13 @@ import (
 // Idempotent. ctx bounds all attempts together; Config.AttemptTimeout (or the method's Timeout)
 // bounds each one.
 func (c *Cluster) Call(ctx context.Context, method string, reply any, args ...any) error {
+	o := operation{method: method, reply: reply, args: args}
+	return c.do(ctx, &o)
+}
+
+// do runs o, a call of any shape, in the mode of its method: the one core every shape goes
+// through.
+func (c *Cluster) do(ctx context.Context, o *operation) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
@@ -23,14 +30,17 @@ func (c *Cluster) Call(ctx context.Context, method string, reply any, args ...an
 		return ErrClosed
 	}
 	c.calls.Add(1)
-	mode, mc := c.cfg.method(method)
+	mode, mc := c.cfg.method(o.method)
+	if o.shape == shapeBatch || o.shape == shapeMulti {
+		mc.Idempotent = o.idempotent(&c.cfg, &mc)
+	}
 	switch mode {
 	case ModeBroadcast:
-		return c.broadcastCall(ctx, method, reply, args)
+		return c.broadcastDo(ctx, o, &mc)
 	case ModeForking:
-		return c.hedge(ctx, method, mc, reply, args)
+		return c.hedge(ctx, o, &mc)
 	}
-	return c.failover(ctx, method, mode, mc, reply, args)
+	return c.failover(ctx, o, mode, &mc)
 }
 
 // attemptTimeout returns the per-attempt timeout of a method.
@@ -42,14 +52,14 @@ func (c *Cluster) attemptTimeout(mc *MethodConfig) time.Duration {
 }
 
 // pickInfo returns the PickInfo of a call.
-func (c *Cluster) pickInfo(ctx context.Context, method string, mc *MethodConfig, args []any) PickInfo {
-	pi := PickInfo{Method: method}
+func (c *Cluster) pickInfo(ctx context.Context, o *operation, mc *MethodConfig) PickInfo {
+	pi := PickInfo{Method: o.method}
 	if c.keyed {
 		param := c.cfg.HashParam
 		if mc.HashParam != nil {
 			param = *mc.HashParam
 		}
-		pi.Key = hashKey(ctx, method, param, args)
+		pi.Key = o.hashKey(ctx, param)
 	}
 	return pi
 }
@@ -80,11 +90,16 @@ func (c *Cluster) pick(pi *PickInfo) (m *EndpointState, probe bool, err error) {
 	return nil, false, nil
 }
 
-// attempt makes one try on m and records its outcome. ctx is the context whose end means the
-// caller gave up; the attempt runs under its own timeout when one is set.
-func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, timeout time.Duration, method string, reply any, args []any) Attempt {
+// attempt makes one try of o on m and records its outcome. ctx is the context whose end means
+// the caller gave up; the attempt runs under its own timeout when one is set. An attempt on a
+// Caller that lacks o's shape sends nothing and leaves m's health alone.
+func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, timeout time.Duration, o *operation) Attempt {
 	if probe {
 		defer m.probes.Add(-1)
+	}
+	if o.shape != shapeCall && !o.supports(m.caller) {
+		url := m.Endpoint().URL
+		return Attempt{URL: url, Err: o.unsupported(url, m.caller), Outcome: OutcomeNotSent}
 	}
 	m.inflight.Add(1)
 	if m.retired.Load() {
@@ -106,29 +121,44 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 			}
 		}
 	}
-	err := m.caller.Call(actx, method, reply, args...)
+	var err error
+	if o.shape == shapeCall {
+		err = m.caller.Call(actx, o.method, o.reply, o.args...)
+	} else {
+		err = o.run(actx, m.caller)
+	}
 	end := c.now()
 	if cancel != nil {
 		cancel()
 	}
-	o := Classify(ctx, err)
+	oc := Classify(ctx, err)
 	d := end.Sub(start)
 	switch {
-	case o == OutcomeFault:
+	case oc == OutcomeFault:
 		m.faults.Add(1)
-	case o.Failed():
+	case oc.Failed():
 		m.failures.Add(1)
 	}
-	if o != OutcomeCancelled {
+	if oc != OutcomeCancelled {
 		m.recordLatency(d)
 	}
 	m.release()
-	c.observe(m, o, end)
-	return Attempt{URL: m.Endpoint().URL, Err: err, Outcome: o, Duration: d}
+	c.observe(m, oc, end)
+	return Attempt{URL: m.Endpoint().URL, Err: err, Outcome: oc, Duration: d}
 }
 
 // errRetired is the error of an attempt whose endpoint was removed before it was sent.
 var errRetired = notSentError("cluster: endpoint removed before the call was sent")
+
+// skipped reports whether an attempt's error shows that it was never made: its endpoint was
+// removed, or its Caller lacks the call's shape. Moving past it is not a retry.
+func skipped(err error) bool {
+	if err == errRetired {
+		return true
+	}
+	_, ok := err.(*UnsupportedError)
+	return ok
+}
 
 type notSentError string
 
@@ -138,7 +168,7 @@ func (e notSentError) Timeout() bool   { return false }
 func (e notSentError) StatusCode() int { return 0 }
 
 // failover runs ModeFailover and ModeFailfast.
-func (c *Cluster) failover(ctx context.Context, method string, mode Mode, mc MethodConfig, reply any, args []any) error {
+func (c *Cluster) failover(ctx context.Context, o *operation, mode Mode, mc *MethodConfig) error {
 	c.budget.onCall()
 	maxAttempts := c.cfg.Retry.MaxAttempts
 	if mc.MaxAttempts > 0 {
@@ -147,10 +177,11 @@ func (c *Cluster) failover(ctx context.Context, method string, mode Mode, mc Met
 	if mode == ModeFailfast {
 		maxAttempts = 1
 	}
-	timeout := c.attemptTimeout(&mc)
-	pi := c.pickInfo(ctx, method, &mc, args)
+	timeout := c.attemptTimeout(mc)
+	pi := c.pickInfo(ctx, o, mc)
+	method := o.method
 	var attempts []Attempt
-	for n := 0; ; n++ {
+	for n := 0; ; {
 		m, probe, err := c.pick(&pi)
 		if err != nil {
 			return err
@@ -158,12 +189,16 @@ func (c *Cluster) failover(ctx context.Context, method string, mode Mode, mc Met
 		if m == nil {
 			return callError(method, attempts, reasonNoEndpoint, lastErr(attempts))
 		}
-		a := c.attempt(ctx, m, probe, timeout, method, reply, args)
+		a := c.attempt(ctx, m, probe, timeout, o)
 		if a.Outcome == OutcomeSuccess || a.Outcome == OutcomeFault {
 			return a.Err
 		}
 		attempts = append(attempts, a)
 		pi.Tried = append(pi.Tried, m)
+		if skipped(a.Err) {
+			continue // a removed endpoint, or one whose Caller lacks the shape: nothing was tried
+		}
+		n++
 		switch {
 		case a.Outcome == OutcomeCancelled:
 			return callError(method, attempts, reasonContext, a.Err)
@@ -171,18 +206,16 @@ func (c *Cluster) failover(ctx context.Context, method string, mode Mode, mc Met
 			return callError(method, attempts, reasonFailfast, a.Err)
 		case !retryable(a.Outcome, mc.Idempotent):
 			return callError(method, attempts, reasonNotIdempotent, a.Err)
-		case n+1 >= maxAttempts:
+		case n >= maxAttempts:
 			return callError(method, attempts, reasonAttempts, a.Err)
 		}
-		if a.Err != errRetired { // a removed endpoint's skip is not a retry
-			if !c.budget.tryRetry() {
-				c.budgetDenied.Add(1)
-				return callError(method, attempts, reasonBudget, a.Err)
-			}
-			c.retries.Add(1)
-			if err := c.backoff(ctx, n+1); err != nil {
-				return callError(method, attempts, reasonContext, a.Err)
-			}
+		if !c.budget.tryRetry() {
+			c.budgetDenied.Add(1)
+			return callError(method, attempts, reasonBudget, a.Err)
+		}
+		c.retries.Add(1)
+		if err := c.backoff(ctx, n); err != nil {
+			return callError(method, attempts, reasonContext, a.Err)
 		}
 	}
 }
@@ -250,167 +283,4 @@ func setReply(dst, src any) {
 	if dv.Kind() == reflect.Pointer && !dv.IsNil() && sv.Kind() == reflect.Pointer && !sv.IsNil() {
 		dv.Elem().Set(sv.Elem())
 	}
-}
-
-// hedge runs ModeForking: one copy now, the next after Hedge.Delay without an answer (or when
-// a copy fails), the first answer wins and the other copies are cancelled.
-func (c *Cluster) hedge(ctx context.Context, method string, mc MethodConfig, reply any, args []any) error {
-	c.budget.onCall()
-	maxCopies := c.cfg.Hedge.MaxAttempts
-	if mc.MaxAttempts > 0 {
-		maxCopies = mc.MaxAttempts
-	}
-	timeout := c.attemptTimeout(&mc)
-	pi := c.pickInfo(ctx, method, &mc, args)
-	hctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		a     Attempt
-		reply any
-	}
-	results := make(chan result, maxCopies)
-	var attempts []Attempt
-	pending, launched := 0, 0
-	launch := func() bool {
-		m, probe, err := c.pick(&pi)
-		if err != nil || m == nil {
-			return false
-		}
-		if launched > 0 {
-			if !c.budget.tryRetry() { // extra copies draw on the retry budget too
-				c.budgetDenied.Add(1)
-				if probe {
-					m.probes.Add(-1)
-				}
-				return false
-			}
-			c.retries.Add(1)
-		}
-		pi.Tried = append(pi.Tried, m)
-		launched++
-		pending++
-		r := newReply(reply)
-		go func() {
-			results <- result{c.attempt(hctx, m, probe, timeout, method, r, args), r}
-		}()
-		return true
-	}
-	if !launch() {
-		if s := c.snap.Load(); len(s.info.Endpoints) == 0 {
-			return ErrNoEndpoints
-		}
-		return &CallError{Method: method, Err: ErrNoEndpoints, Reason: reasonNoEndpoint}
-	}
-	delay := c.cfg.Hedge.Delay
-	for delay == 0 && launched < maxCopies && launch() {
-	}
-	var timer <-chan time.Time
-	if launched < maxCopies {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		timer = t.C
-	}
-	for {
-		select {
-		case r := <-results:
-			pending--
-			if r.a.Outcome == OutcomeSuccess || r.a.Outcome == OutcomeFault {
-				if r.a.Outcome == OutcomeSuccess {
-					setReply(reply, r.reply)
-				}
-				return r.a.Err
-			}
-			attempts = append(attempts, r.a)
-			if r.a.Outcome == OutcomeCancelled {
-				continue
-			}
-			if launched < maxCopies && launch() {
-				continue
-			}
-			if pending == 0 {
-				return &CallError{Method: method, Attempts: attempts, Err: r.a.Err, Reason: reasonAttempts}
-			}
-		case <-timer:
-			timer = nil
-			if launch() && launched < maxCopies {
-				t := time.NewTimer(delay)
-				defer t.Stop()
-				timer = t.C
-			}
-		case <-ctx.Done():
-			cancel()
-			for pending > 0 {
-				r := <-results
-				pending--
-				attempts = append(attempts, r.a)
-			}
-			return &CallError{Method: method, Attempts: attempts, Err: ctx.Err(), Reason: reasonContext}
-		}
-	}
-}
-
-// Result is one endpoint's answer to a broadcast.
-type Result struct {
-	URL      string        // the endpoint
-	Reply    any           // a fresh value of the reply's type holding this endpoint's answer
-	Err      error         // nil, a fault, or a transport error
-	Duration time.Duration // how long the call took
-}
-
-// Broadcast calls method on every endpoint that is not a backup, whatever its health, at once,
-// and returns each endpoint's result in configuration order. Each Result.Reply is a new value of
-// reply's type (nil when reply is nil); reply itself is not written.
-func (c *Cluster) Broadcast(ctx context.Context, method string, reply any, args ...any) []Result {
-	if ctx == nil {
-		return []Result{{Err: ErrNilContext}}
-	}
-	if c.closed.Load() {
-		return []Result{{Err: ErrClosed}}
-	}
-	s := c.snap.Load()
-	var targets []*EndpointState
-	for _, m := range s.all {
-		if !m.Endpoint().Backup {
-			targets = append(targets, m)
-		}
-	}
-	_, mc := c.cfg.method(method)
-	timeout := c.attemptTimeout(&mc)
-	out := make([]Result, len(targets))
-	done := make(chan struct{}, len(targets))
-	for i, m := range targets {
-		go func() {
-			r := newReply(reply)
-			a := c.attempt(ctx, m, false, timeout, method, r, args)
-			out[i] = Result{URL: a.URL, Reply: r, Err: a.Err, Duration: a.Duration}
-			done <- struct{}{}
-		}()
-	}
-	for range targets {
-		<-done
-	}
-	return out
-}
-
-// broadcastCall runs ModeBroadcast for Call: reply gets the first successful answer in
-// configuration order; any failure makes a *BroadcastError holding every result.
-func (c *Cluster) broadcastCall(ctx context.Context, method string, reply any, args []any) error {
-	rs := c.Broadcast(ctx, method, reply, args...)
-	if len(rs) == 0 {
-		return ErrNoEndpoints
-	}
-	set := false
-	failed := false
-	for _, r := range rs {
-		if r.Err != nil {
-			failed = true
-		} else if !set {
-			setReply(reply, r.Reply)
-			set = true
-		}
-	}
-	if failed {
-		return &BroadcastError{Method: method, Results: rs}
-	}
-	return nil
 }

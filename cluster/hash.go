@@ -132,8 +132,13 @@ func hashKey(ctx context.Context, method string, param int, args []any) uint64 {
 	if param < 0 || param >= len(args) {
 		return hashString(method)
 	}
+	return hashValue(method, args[param])
+}
+
+// hashValue returns the hash key of the method with one parameter value.
+func hashValue(method string, v any) uint64 {
 	var s string
-	switch v := args[param].(type) {
+	switch v := v.(type) {
 	case string:
 		s = v
 	case int:
