@@ -20,8 +20,9 @@ const tickInterval = 50 * time.Millisecond
 const cacheLine = 64
 
 // Cluster calls methods on a set of endpoints, choosing one per attempt with its policy and
-// keeping each endpoint's health. It has the Call method of a one-endpoint client, so code written
-// against a Caller takes a Cluster unchanged. It is safe for concurrent use; calls read an
+// keeping each endpoint's health. It has the Call, CallNamed, Batch, MultiCall and RoundTrip
+// methods of a one-endpoint client, so code written against a Caller (or an rpc.Transport) takes
+// a Cluster unchanged. It is safe for concurrent use; calls read an
 // immutable snapshot of the routable endpoints and take no cluster-wide lock.
 type Cluster struct {
 	cfg      Config

@@ -11,6 +11,26 @@
 //	...
 //	err = c.Call(ctx, "add", &sum, 2, 3)
 //
+// # Call shapes
+//
+// Every shape goes through one core, with the same policies, health, retries and at-most-once
+// rule: Call (positional parameters), CallNamed (one struct or map of named parameters), Batch
+// (a JSON-RPC batch), MultiCall (XML-RPC's system.multicall) and RoundTrip (an encoded body
+// forwarded as is: a *Cluster is an rpc.Transport, so a gateway forwards through it). Call needs
+// only Caller; the others need the endpoint's Caller to implement NamedCaller, BatchCaller,
+// MultiCaller or rpc.Transport, as *client.Client does. An endpoint whose Caller lacks the
+// interface is skipped with an *UnsupportedError (wrapping ErrUnsupported): nothing was sent, it
+// is not a retry, and it never counts against the endpoint's health.
+//
+// A shape's settings come from Config.Methods under its method: CallNamed's method; "batch" for
+// Batch; "system.multicall" for MultiCall; RoundTrip's Request.Method. A Batch or MultiCall is
+// idempotent only when every entry's method is declared Idempotent. A raw body's entries are
+// unseen, so a raw batch ("batch", "system.multicall") is idempotent only when that name is
+// declared so. consistent_hash hashes CallNamed's method with the whole parameters value, a batch
+// as its first call, and a raw body by its method alone (WithHashKey overrides each). In forking
+// and broadcast mode every copy decodes into replies of its own (fresh values of each reply's
+// type, fresh batch entries, a fresh buffer), and the winning answer is copied into the caller's.
+//
 // # Errors
 //
 // The cluster reads each attempt's error structurally (see Classify): a value with a FaultCode
@@ -42,7 +62,7 @@
 //
 // Config.Mode and Config.Methods choose per method: failover (retry another endpoint, bounded,
 // with jittered exponential backoff and a retry budget), failfast, forking (hedged copies, the
-// first answer wins) or broadcast (every endpoint).
+// first answer wins) or broadcast (every endpoint), for every call shape.
 //
 // # Observability
 //
