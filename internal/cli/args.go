@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -15,33 +16,56 @@ import (
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
-// argHelp documents how harp call reads its arguments.
-const argHelp = `Each ARG is a JSON literal (42, -1.5, "text", true, null, [1,"a"], {"k":1}) or a
-value with a type prefix, as xmlrpc-c's xmlrpc tool writes them:
-  i/42                   int (i4)          I/9007199254740993  i8 (64-bit int)
-  s/text                 string            d/1.5               double
-  b/true  b/f  b/1       boolean           n/                  nil
-  t/19980717T14:08:55    dateTime.iso8601  b64/aGk=            base64
-  h/6869                 base64 from hex
-JSON integers become int, or i8 beyond 32 bits; other JSON numbers become double.`
+// argHelp documents how harp call and harp bench read their arguments.
+const argHelp = `Each ARG is a JSON literal, a value with a type prefix, or else a plain string:
+  42  -1.5  "text"  true  null  [1,"a"]  {"k":1}    JSON; integers become int, or i8 beyond
+                                                   32 bits; other numbers become double
+  hello   a/b   1.2.3                              anything else is sent as a string
+The prefixes of xmlrpc-c's xmlrpc tool (see xmlrpc(1)):
+  i/42          int (i4)            s/text        string
+  b/true  b/t   boolean (b/false, b/f)            d/1.5         double
+  h/6869        base64, from hex    n/            nil
+  I/9007199254740993                i8 (64-bit int)
+harp's own prefixes (xmlrpc-c has none of these; b/1 and b/0 are harp's too):
+  t/19980717T14:08:55   dateTime.iso8601        b64/aGk=      base64
+  typed/JSON            a value in harp's typed JSON form (what --output typed prints),
+                        for base64, dateTime or i8 inside an array or struct:
+    typed/{"struct":{"label":{"base64":"aGk="},"at":{"dateTime.iso8601":"19980717T14:08:55"}}}
+    typed/[{"i8":"5"},"plain",1]
+  In typed/, every JSON object is one type tag: int, i8, boolean, string, double,
+  dateTime.iso8601, base64, nil, array or struct; other JSON values read as plain JSON.
+An ARG that starts like JSON ({ [ ") but is not valid JSON is an error: write s/... for a string.`
 
-// parseArg converts one command-line argument into the Go value harp call sends.
+// parseArg converts one command-line argument into the Go value harp call sends: a typed value,
+// a JSON literal, or else the argument itself as a string.
 func parseArg(s string) (any, error) {
 	if prefix, rest, ok := strings.Cut(s, "/"); ok {
 		if v, handled, err := parsePrefixed(prefix, rest); handled {
 			return v, err
 		}
 	}
+	v, err := decodeJSON(s)
+	if err == nil {
+		return fromJSON(v)
+	}
+	if t := strings.TrimSpace(s); t != "" && strings.ContainsRune("{[\"", rune(t[0])) {
+		return nil, fmt.Errorf("%q starts like JSON but is not valid JSON (%v); write s/%s to send it as a string", s, err, s)
+	}
+	return s, nil
+}
+
+// decodeJSON reads s as exactly one JSON value, numbers as json.Number.
+func decodeJSON(s string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%q is neither a JSON literal nor a typed value like s/text (%v)", s, err)
+		return nil, err
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%q has text after its JSON value", s)
+		return nil, errors.New("text after the JSON value")
 	}
-	return fromJSON(v)
+	return v, nil
 }
 
 // parsePrefixed reads a typed value; handled is false when prefix is no known type.
@@ -58,7 +82,7 @@ func parsePrefixed(prefix, s string) (v any, handled bool, err error) {
 		if err != nil {
 			return nil, true, fmt.Errorf("I/%s: not a 64-bit integer", s)
 		}
-		return n, true, nil
+		return xmlrpc.I8(n), true, nil
 	case "s":
 		return s, true, nil
 	case "d":
@@ -89,6 +113,9 @@ func parsePrefixed(prefix, s string) (v any, handled bool, err error) {
 			return nil, true, fmt.Errorf("b64/%s: %v", s, err)
 		}
 		return b, true, nil
+	case "typed":
+		v, err := parseTyped(s)
+		return v, true, err
 	case "h":
 		b, err := hex.DecodeString(s)
 		if err != nil {
@@ -166,7 +193,7 @@ func parseArgs(args []string) ([]any, error) {
 	for i, a := range args {
 		v, err := parseArg(a)
 		if err != nil {
-			return nil, usagef("argument %d: %v", i+1, err)
+			return nil, &UsageError{Msg: fmt.Sprintf("argument %d: %v", i+1, err), Hint: "Run 'harp help values' for how arguments are written."}
 		}
 		out[i] = v
 	}

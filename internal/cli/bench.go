@@ -6,9 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,14 +22,18 @@ var benchCommand = &Command{
 		"Call -method on the server at URL from many goroutines for a while, then print the\n" +
 		"rate and a latency histogram (p50/p90/p99/max). Several URLs are called through a cluster\n" +
 		"client (balanced by -policy, with health checks and failover). The run is bounded by\n" +
-		"-duration and, when set, -requests. It exits 1 when any call failed.\n\n" +
+		"-duration and, when set, -requests; when it ends or is interrupted, no new call starts and\n" +
+		"the calls in flight may finish (for up to 1s), so no server sees a request cut short.\n" +
+		"It exits 1 when any call failed. --output json prints the report as one JSON object on\n" +
+		"stdout (the progress goes to stderr).\n\n" +
 		"-args holds the method's arguments separated by spaces, each read as harp call reads its\n" +
 		"ARGS; -arg adds one argument that may hold spaces.\n\n" + argHelp,
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		var conn connFlags
 		conn.register(fs)
-		fs.BoolVar(&conn.jsonRPC, "json", false, "speak JSON-RPC 2.0 instead of XML-RPC")
+		registerJSONRPC(fs, &conn.jsonRPC, true)
 		var opts benchOptions
+		opts.output = registerOutput(fs, "what to print", "text", "json")
 		fs.StringVar(&opts.method, "method", cluster.DefaultCheckMethod, "the method to call")
 		argsFlag := fs.String("args", "", "the method's arguments, separated by spaces")
 		var one headerList
@@ -40,8 +41,7 @@ var benchCommand = &Command{
 		fs.IntVar(&opts.concurrency, "concurrency", 16, "goroutines calling at once")
 		fs.DurationVar(&opts.duration, "duration", 10*time.Second, "how long to run")
 		fs.Uint64Var(&opts.requests, "requests", 0, "stop after this many calls (0: only -duration bounds the run)")
-		fs.StringVar(&opts.policy, "policy", "round_robin", "with several URLs, the balancing policy: "+strings.Join(cluster.Policies(), ", "))
-		fs.BoolVar(&opts.idempotent, "idempotent", false, "with several URLs, declare the method idempotent, so calls that may have reached a server are retried too")
+		opts.cluster.register(fs)
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) == 0 {
 				return usagef("want at least one URL")
@@ -64,8 +64,8 @@ type benchOptions struct {
 	concurrency int
 	duration    time.Duration
 	requests    uint64
-	policy      string
-	idempotent  bool
+	cluster     clusterFlags
+	output      *outputFormat
 	conn        *connFlags
 }
 
@@ -78,11 +78,15 @@ func (o *benchOptions) pool() client.Option {
 // errCallsFailed reports a bench or demo run in which calls failed.
 var errCallsFailed = errors.New("calls failed")
 
+// stopGrace is how long the calls in flight when a run ends may take to finish before they are
+// cancelled: a call cancelled mid-request leaves its server a truncated body to log.
+const stopGrace = time.Second
+
 func runBench(ctx context.Context, env *Env, o *benchOptions) error {
 	if o.concurrency < 1 || o.duration <= 0 {
 		return usagef("-concurrency and -duration must be positive")
 	}
-	if err := checkPolicy(o.policy); err != nil {
+	if err := checkPolicy(o.cluster.policy); err != nil {
 		return err
 	}
 	var (
@@ -97,17 +101,7 @@ func runBench(ctx context.Context, env *Env, o *benchOptions) error {
 		}
 		call, closeFn = c.Call, c.Close
 	} else {
-		cfg := cluster.DefaultConfig()
-		cfg.Policy = o.policy
-		cfg.AttemptTimeout = 0 // -timeout bounds each call; a slow method is not a hung server
-		if o.idempotent {
-			cfg.Methods = map[string]cluster.MethodConfig{o.method: {Idempotent: true}}
-		}
-		eps := make([]cluster.Endpoint, len(o.urls))
-		for i, u := range o.urls {
-			eps[i] = cluster.Endpoint{URL: u}
-		}
-		c, err := cluster.New(eps, func(ep cluster.Endpoint) (cluster.Caller, error) { return o.conn.client(ep.URL, o.pool()) }, cfg)
+		c, err := o.cluster.newCluster(o.urls, o.method, o.conn, o.pool())
 		if err != nil {
 			return err
 		}
@@ -115,29 +109,43 @@ func runBench(ctx context.Context, env *Env, o *benchOptions) error {
 	}
 	defer closeFn()
 
-	pr := newProgress(env.Stdout)
-	fmt.Fprintf(env.Stdout, "harp bench: %s on %s, %d goroutines, %v", o.method, strings.Join(o.urls, " "), o.concurrency, o.duration)
-	if o.requests > 0 {
-		fmt.Fprintf(env.Stdout, " or %d calls", o.requests)
+	asJSON := o.output.value == "json"
+	out := env.Stdout
+	if asJSON {
+		out = env.Stderr // the progress: stdout holds the report alone
 	}
-	fmt.Fprintln(env.Stdout)
+	pr := newProgress(out)
+	fmt.Fprintf(out, "harp bench: %s on %s, %d goroutines, %v", o.method, strings.Join(o.urls, " "), o.concurrency, o.duration)
+	if o.requests > 0 {
+		fmt.Fprintf(out, " or %d calls", o.requests)
+	}
+	fmt.Fprintln(out)
+	var grace graceful
+	defer grace.stop()
 	res, err := loadgen.Run(ctx, loadgen.Config{
 		Concurrency: o.concurrency, Duration: o.duration, MaxCalls: o.requests, Interval: pr.interval(),
 		Progress: func(s loadgen.Snapshot) { pr.status(loadgen.ProgressLine(s, o.duration), s.Done) },
 	}, func(rctx context.Context, _ int) error {
-		cctx, cancel := rctx, context.CancelFunc(nil)
+		cctx, cancel := grace.context(rctx), context.CancelFunc(nil)
 		if o.conn.timeout > 0 {
-			cctx, cancel = context.WithTimeout(rctx, o.conn.timeout)
+			cctx, cancel = context.WithTimeout(cctx, o.conn.timeout)
 			defer cancel()
 		}
-		return call(cctx, o.method, nil, o.params...)
+		return groupable(call(cctx, o.method, nil, o.params...))
 	})
 	if err != nil {
 		return err
 	}
-	loadgen.WriteReport(env.Stdout, res)
-	if clu != nil {
-		writeShares(env.Stdout, clu.Stats())
+	if asJSON {
+		err = writeBenchJSON(env.Stdout, o, res, clu)
+	} else {
+		loadgen.WriteReport(env.Stdout, res)
+		if clu != nil {
+			writeShares(env.Stdout, clu.Stats())
+		}
+	}
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -148,12 +156,32 @@ func runBench(ctx context.Context, env *Env, o *benchOptions) error {
 	return nil
 }
 
-// checkPolicy reports a policy name that no cluster policy is registered under.
-func checkPolicy(name string) error {
-	if slices.Contains(cluster.Policies(), name) {
-		return nil
+// graceful gives a run's calls a context that outlives the run's by stopGrace: when the run ends
+// (its duration, or an interrupt), the load generator starts no new call, and the calls in
+// flight finish instead of being cut mid-request. The context is made on the first call, since
+// the load generator hands every call the same run context; a call pays nothing more for it.
+type graceful struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// context returns the calls' context for the run context rctx.
+func (g *graceful) context(rctx context.Context) context.Context {
+	g.once.Do(func() {
+		g.ctx, g.cancel = context.WithCancel(context.WithoutCancel(rctx))
+		cancel := g.cancel
+		context.AfterFunc(rctx, func() { time.AfterFunc(stopGrace, cancel) })
+	})
+	return g.ctx
+}
+
+// stop cancels what is left once the run is over.
+func (g *graceful) stop() {
+	g.once.Do(func() {})
+	if g.cancel != nil {
+		g.cancel()
 	}
-	return usagef("-policy %q: want one of %s", name, strings.Join(cluster.Policies(), ", "))
 }
 
 // writeShares writes each endpoint's share of a cluster's attempts and its figures.
@@ -201,7 +229,7 @@ func (p *progress) status(line string, final bool) {
 		fmt.Fprintln(p.w, line)
 		return
 	}
-	line = fitLine(line, termWidth())
+	line = fitLine(line, termWidth(p.w))
 	p.line = line
 	fmt.Fprint(p.w, "\r\x1b[K"+line)
 	if final {
@@ -223,14 +251,6 @@ func (p *progress) printf(format string, a ...any) {
 	}
 }
 
-// termWidth returns the terminal's width from $COLUMNS, 80 when unset.
-func termWidth() int {
-	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 1 {
-		return n
-	}
-	return 80
-}
-
 // fitLine cuts line to fewer than width runes: a status line that wrapped could not be
 // rewritten in place.
 func fitLine(line string, width int) string {
@@ -242,14 +262,4 @@ func fitLine(line string, width int) string {
 		n++
 	}
 	return line
-}
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

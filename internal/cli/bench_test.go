@@ -54,7 +54,7 @@ func TestBenchJSONRPC(t *testing.T) {
 	}))
 	defer ts.Close()
 	url := ts.URL
-	code, out, stderr := harp("bench", url, "--json", "--method", "add", "--args", "2 3", "--requests", "50", "--concurrency", "2")
+	code, out, stderr := harp("bench", url, "--jsonrpc", "--method", "add", "--args", "2 3", "--requests", "50", "--concurrency", "2")
 	if code != ExitOK || !strings.Contains(out, "calls 50 in") {
 		t.Fatalf("exit %d: %s%s", code, out, stderr)
 	}
@@ -62,8 +62,8 @@ func TestBenchJSONRPC(t *testing.T) {
 		t.Fatalf("%d JSON-RPC requests, want 50", n)
 	}
 	// a method the server lacks answers a JSON-RPC error object: every call fails
-	code, _, stderr = harp("bench", url, "--json", "--method", "no.such", "--requests", "5", "--concurrency", "1")
-	if code != ExitFailure || !strings.Contains(stderr, "5 of 5 calls failed") {
+	code, _, stderr = harp("bench", url, "--jsonrpc", "--method", "no.such", "--requests", "5", "--concurrency", "1")
+	if code != ExitFault || !strings.Contains(stderr, "5 of 5 calls failed") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
@@ -71,7 +71,7 @@ func TestBenchJSONRPC(t *testing.T) {
 func TestBenchReportsFailures(t *testing.T) {
 	url := demoServer(t)
 	code, out, stderr := harp("bench", url, "--method", "no.such.method", "--requests", "20", "--concurrency", "2")
-	if code != ExitFailure || !strings.Contains(stderr, "20 of 20 calls failed") {
+	if code != ExitFault || !strings.Contains(stderr, "20 of 20 calls failed") {
 		t.Fatalf("exit %d, stderr %q, want 1 and every call failed", code, stderr)
 	}
 	if !strings.Contains(out, "error x20:") {

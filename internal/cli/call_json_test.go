@@ -19,15 +19,15 @@ func TestCallJSONRPC(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--json", url, "add", "2", "3"}, "5\n"},
-		{[]string{url, "add", "2", "3", "--json"}, "5\n"},
-		{[]string{"--json", url, "echo", "I/9007199254740993"}, "9007199254740993\n"},
-		{[]string{"--json", url, "echo", "b64/aGk="}, `"aGk="` + "\n"},
-		{[]string{"--json", url, "echo", "t/19980717T14:08:55"}, `"1998-07-17T14:08:55Z"` + "\n"},
-		{[]string{"--json", url, "echo", `{"k":[1,"s",null,1.5,true]}`}, `{"k":[1,"s",null,1.5,true]}`},
-		{[]string{"--json", url, "validator1.easyStructTest", `{"moe":1,"larry":2,"curly":3}`}, "6\n"},
-		{[]string{"--json", "--positional", url, "validator1.easyStructTest", `{"moe":1,"larry":2,"curly":3}`}, "6\n"},
-		{[]string{"--json", url, "system.methodSignature", "s/add"}, `[["integer","integer","integer"]]`},
+		{[]string{"--jsonrpc", url, "add", "2", "3"}, "5\n"},
+		{[]string{url, "add", "2", "3", "--jsonrpc"}, "5\n"},
+		{[]string{"--jsonrpc", url, "echo", "I/9007199254740993"}, "9007199254740993\n"},
+		{[]string{"--jsonrpc", url, "echo", "b64/aGk="}, `"aGk="` + "\n"},
+		{[]string{"--jsonrpc", url, "echo", "t/19980717T14:08:55"}, `"1998-07-17T14:08:55Z"` + "\n"},
+		{[]string{"--jsonrpc", url, "echo", `{"k":[1,"s",null,1.5,true]}`}, `{"k":[1,"s",null,1.5,true]}`},
+		{[]string{"--jsonrpc", url, "validator1.easyStructTest", `{"moe":1,"larry":2,"curly":3}`}, "6\n"},
+		{[]string{"--jsonrpc", "--positional", url, "validator1.easyStructTest", `{"moe":1,"larry":2,"curly":3}`}, "6\n"},
+		{[]string{"--jsonrpc", url, "system.methodSignature", "s/add"}, `[["integer","integer","integer"]]`},
 	} {
 		code, out, errs := harp(append([]string{"call"}, tc.args...)...)
 		if code != ExitOK {
@@ -39,20 +39,20 @@ func TestCallJSONRPC(t *testing.T) {
 		}
 	}
 	// The Zabbix-style login, with named params.
-	code, out, errs := harp("call", "--json", url, "user.login", `{"username":"Admin","password":"zabbix"}`)
+	code, out, errs := harp("call", "--jsonrpc", url, "user.login", `{"username":"Admin","password":"zabbix"}`)
 	if code != ExitOK || !regexp.MustCompile(`^"[0-9a-f]{32}"\n$`).MatchString(out) {
 		t.Fatalf("user.login: %d %q %q", code, out, errs)
 	}
-	code, out, errs = harp("call", "--json", url, "user.login", `{"username":"Admin","password":"nope"}`)
-	if code != ExitFailure || out != "" || !strings.Contains(errs, "error -32602: Invalid params.") {
+	code, out, errs = harp("call", "--jsonrpc", url, "user.login", `{"username":"Admin","password":"nope"}`)
+	if code != ExitFault || out != "" || !strings.Contains(errs, "error -32602: Invalid params.") {
 		t.Fatalf("wrong password: %d %q %q", code, out, errs)
 	}
-	code, _, errs = harp("call", "--json", url, "no.such")
-	if code != ExitFailure || !strings.Contains(errs, "-32601") {
+	code, _, errs = harp("call", "--jsonrpc", url, "no.such")
+	if code != ExitFault || !strings.Contains(errs, "-32601") {
 		t.Fatalf("unknown method: %d %q", code, errs)
 	}
 	for _, args := range [][]string{
-		{"call", "--json", "--xml", url, "add", "1", "2"},
+		{"call", "--jsonrpc", "--xml", url, "add", "1", "2"},
 		{"call", "--positional", url, "add", "1", "2"},
 		{"call", "--notify", url, "add", "1", "2"},
 	} {
@@ -103,7 +103,7 @@ func TestCallJSONRPCParamsShape(t *testing.T) {
 		{[]string{"m", "[1]"}, `"positional"` + "\n"},
 		{[]string{"--notify", "m", "1"}, ""},
 	} {
-		code, out, errs := harp(append([]string{"call", "--json", ts.URL}, tc.args...)...)
+		code, out, errs := harp(append([]string{"call", "--jsonrpc", ts.URL}, tc.args...)...)
 		if code != ExitOK || out != tc.want {
 			t.Errorf("%v: exit %d, printed %q (stderr %q), want %q", tc.args, code, out, errs, tc.want)
 		}

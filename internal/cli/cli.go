@@ -4,6 +4,25 @@
 // joins by adding one entry there. A command parses its own flags, which may come before or
 // between its positional arguments, and reports through the Env it is given so tests run it
 // in-process.
+//
+// # Exit codes
+//
+// Every command exits with one of:
+//
+//	0  ExitOK       success
+//	1  ExitFault    the server answered with an XML-RPC fault or a JSON-RPC error object (a
+//	                working server said no); bench and demo: some of the run's calls failed
+//	2  ExitUsage    a bad command line: unknown command, topic or flag, a bad argument
+//	3  ExitFailure  a transport or protocol failure: the server could not be reached, the TLS
+//	                handshake or the HTTP status failed, or the answer was not a valid
+//	                response; a server that would not start; a run that was interrupted
+//
+// # Flags
+//
+// A flag means one thing in every command: --jsonrpc speaks JSON-RPC 2.0 instead of XML-RPC, and
+// --output chooses what is printed (json for machine-readable output wherever a command has it).
+// The older spellings still work with a note on stderr: --json as the protocol flag of call and
+// bench (now --jsonrpc), --json of list (now --output json), --xml of call (now --output xml).
 package cli
 
 import (
@@ -16,12 +35,23 @@ import (
 	"strings"
 )
 
-// Exit codes.
+// Exit codes; the package documentation says which failure gets which.
 const (
 	ExitOK      = 0 // success
-	ExitFailure = 1 // the call failed: a fault, a transport error, a server that would not start
+	ExitFault   = 1 // the server answered with a fault or error object; some calls of a run failed
 	ExitUsage   = 2 // bad command line
+	ExitFailure = 3 // transport or protocol failure, a server that would not start, an interrupted run
 )
+
+// exitHelp documents the exit codes for harp help exit.
+const exitHelp = `harp exits with:
+  0  success
+  1  the server answered with a fault (XML-RPC) or an error object (JSON-RPC);
+     for bench and demo: some of the run's calls failed
+  2  a bad command line: unknown command, topic or flag, a bad argument
+  3  a transport or protocol failure: the server could not be reached, TLS or the HTTP
+     status failed, or the answer was not a valid response; a server that would not
+     start; an interrupted run`
 
 // Env is what a command runs in: its output streams.
 type Env struct {
@@ -42,39 +72,59 @@ type Command struct {
 // commands is the subcommand table.
 var commands = []*Command{callCommand, listCommand, serveCommand, demoCommand, benchCommand}
 
-// UsageError reports a bad command line; Main prints it with the command's usage and exits 2.
-type UsageError struct{ Msg string }
+// UsageError reports a bad command line; Main prints it and its hint on one line each and exits 2.
+type UsageError struct {
+	Msg  string
+	Hint string // what to do; "" means pointing at the command's help
+}
 
 // Error returns the message.
 func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 
+// topics are the help topics that are not commands.
+var topics = map[string]string{"values": argHelp, "exit": exitHelp}
+
 // Main runs the harp command line args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := &Env{Stdout: stdout, Stderr: stderr}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) > 1 {
-			if cmd := lookup(args[1]); cmd != nil {
-				fs := newFlagSet(cmd, io.Discard)
-				cmd.Flags(fs)
-				printUsage(stdout, cmd, fs)
-				return ExitOK
-			}
-		}
-		printCommands(stdout)
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
+		return help(env, args)
 	}
 	cmd := lookup(args[0])
 	if cmd == nil {
-		fmt.Fprintf(stderr, "harp: unknown command %q\n\n", args[0])
-		printCommands(stderr)
+		fmt.Fprintf(stderr, "harp: unknown command %q\nRun 'harp help' for the commands.\n", args[0])
 		return ExitUsage
 	}
 	return run(ctx, env, cmd, args[1:])
+}
+
+// help prints the overview, a command's usage or a topic; an unknown name is a usage error.
+func help(env *Env, args []string) int {
+	switch {
+	case len(args) == 0:
+		printCommands(env.Stderr)
+		return ExitUsage
+	case len(args) == 1:
+		printCommands(env.Stdout)
+		return ExitOK
+	case len(args) > 2:
+		fmt.Fprintln(env.Stderr, "harp help: want one command or topic\nRun 'harp help' for the commands.")
+		return ExitUsage
+	}
+	if cmd := lookup(args[1]); cmd != nil {
+		fs := newFlagSet(cmd, io.Discard)
+		cmd.Flags(fs)
+		printUsage(env.Stdout, cmd, fs)
+		return ExitOK
+	}
+	if text, ok := topics[args[1]]; ok {
+		fmt.Fprintln(env.Stdout, text)
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "harp help: no command or topic %q\nRun 'harp help' for the commands and topics.\n", args[1])
+	return ExitUsage
 }
 
 func lookup(name string) *Command {
@@ -101,18 +151,36 @@ func run(ctx context.Context, env *Env, cmd *Command, args []string) int {
 		return ExitOK
 	}
 	if err == nil {
+		noteDeprecated(env.Stderr, cmd, fs)
 		err = runFn(ctx, env, pos)
 	}
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "harp %s: %v\n", cmd.Name, err)
+	code := exitCode(err)
+	if code == ExitUsage {
+		hint := "Run 'harp help " + cmd.Name + "' for usage."
+		var ue *UsageError
+		if errors.As(err, &ue) && ue.Hint != "" {
+			hint = ue.Hint
+		}
+		fmt.Fprintln(env.Stderr, hint)
+	}
+	return code
+}
+
+// exitCode maps a command's error to its exit code.
+func exitCode(err error) int {
 	var ue *UsageError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue) || isFlagError(err):
-		fmt.Fprintf(env.Stderr, "harp %s: %v\n\n", cmd.Name, err)
-		printUsage(env.Stderr, cmd, fs)
 		return ExitUsage
+	case isRemote(err) || errors.Is(err, errCallsFailed):
+		return ExitFault
 	}
-	fmt.Fprintf(env.Stderr, "harp %s: %v\n", cmd.Name, err)
 	return ExitFailure
 }
 
@@ -179,17 +247,33 @@ func printCommands(w io.Writer) {
 		first, _, _ := strings.Cut(c.Summary, "\n") // the rest is for 'harp help COMMAND'
 		fmt.Fprintf(w, "  %-8s %s\n", c.Name, first)
 	}
-	fmt.Fprintln(w, "\nRun 'harp help COMMAND' for a command's flags.")
+	fmt.Fprintln(w, "\nTopics:")
+	fmt.Fprintln(w, "  values   how call and bench read their ARGs (JSON, typed prefixes, strings)")
+	fmt.Fprintln(w, "  exit     the exit codes")
+	fmt.Fprintln(w, "\nRun 'harp help COMMAND' for a command's flags, 'harp help TOPIC' for a topic.")
 }
 
 func printUsage(w io.Writer, cmd *Command, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "Usage: harp %s [FLAGS] %s\n\n%s\n", cmd.Name, cmd.Args, cmd.Summary)
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	var old []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if instead, ok := strings.CutPrefix(f.Usage, deprecatedPrefix); ok {
+			old = append(old, "--"+f.Name+" (use "+instead+")")
+			return
+		}
+		shown.Var(f.Value, f.Name, f.Usage)
+		shown.Lookup(f.Name).DefValue = f.DefValue
+	})
 	has := false
-	fs.VisitAll(func(*flag.Flag) { has = true })
+	shown.VisitAll(func(*flag.Flag) { has = true })
 	if has {
 		fmt.Fprintln(w, "\nFlags:")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+		shown.SetOutput(w)
+		shown.PrintDefaults()
 	}
+	if len(old) > 0 {
+		fmt.Fprintf(w, "\nDeprecated spellings, still read: %s\n", strings.Join(old, ", "))
+	}
+	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 fault (the server said no), 2 usage, 3 transport or protocol failure.")
 }

@@ -17,23 +17,27 @@ var listCommand = &Command{
 	Name: "list",
 	Args: "URL",
 	Summary: "List the methods of the server at URL with their signatures and help.\n" +
-		"It asks system.listMethods, system.methodSignature and system.methodHelp, over XML-RPC or,\n" +
-		"with --jsonrpc, JSON-RPC 2.0 (whose signatures name JSON types).",
+		"It asks system.listMethods, then system.methodSignature and system.methodHelp for every\n" +
+		"method in one system.multicall (one JSON-RPC batch with --jsonrpc, whose signatures name\n" +
+		"JSON types). A server without system.multicall, or whose multicall answers results bare\n" +
+		"instead of in one-element arrays (supervisord, Perl RPC::XML), is asked one call per\n" +
+		"method, and harp says so on stderr. --output json prints the list as JSON.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		var conn connFlags
 		conn.register(fs)
-		asJSON := fs.Bool("json", false, "print the list as JSON")
-		fs.BoolVar(&conn.jsonRPC, "jsonrpc", false, "speak JSON-RPC 2.0 instead of XML-RPC")
+		registerJSONRPC(fs, &conn.jsonRPC, false)
+		output := registerOutput(fs, "what to print", "text", "json")
+		deprecatedBool(fs, "json", "--output json", func() { output.value = "json" })
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one URL")
 			}
 			return conn.with(ctx, args[0], func(ctx context.Context, c *client.Client) error {
-				methods, err := describe(ctx, c)
+				methods, err := describe(ctx, c, env.Stderr)
 				if err != nil {
 					return err
 				}
-				if *asJSON {
+				if output.value == "json" {
 					out, err := toJSON(methods)
 					if err != nil {
 						return err
@@ -51,9 +55,14 @@ var listCommand = &Command{
 // methodInfo describes one method as harp list prints it.
 type methodInfo = map[string]any
 
+// errNotWrapped reports a system.multicall answer whose results are not each a one-element array
+// or a fault struct, as the multicall convention has them.
+var errNotWrapped = errors.New("system.multicall answered results that are not wrapped in one-element arrays")
+
 // describe asks the server for its methods, then for every method's signatures and help in one
-// system.multicall, or one call at a time when the server has no multicall.
-func describe(ctx context.Context, c *client.Client) ([]methodInfo, error) {
+// system.multicall (a batch, over JSON-RPC), or one call at a time when the server has no
+// multicall or answers it in a shape that cannot be read reliably; then it says so on note.
+func describe(ctx context.Context, c *client.Client, note io.Writer) ([]methodInfo, error) {
 	var names []string
 	if err := c.Call(ctx, "system.listMethods", &names); err != nil {
 		return nil, err
@@ -64,9 +73,16 @@ func describe(ctx context.Context, c *client.Client) ([]methodInfo, error) {
 	for i, n := range names {
 		calls = append(calls, client.NewCall("system.methodSignature", &sigs[i], n), client.NewCall("system.methodHelp", &helps[i], n))
 	}
-	err := c.Batch(ctx, calls...)
-	if isRemote(err) {
-		// No system.multicall here: ask one by one.
+	var err error
+	if c.JSONRPC() {
+		err = c.Batch(ctx, calls...)
+	} else {
+		err = multicall(ctx, c, calls)
+	}
+	if isRemote(err) || errors.Is(err, errNotWrapped) {
+		if errors.Is(err, errNotWrapped) {
+			fmt.Fprintf(note, "harp list: %v; asking one call per method instead\n", err)
+		}
 		for _, call := range calls {
 			call.Err = c.Call(ctx, call.Method, call.Reply, call.Args...)
 			if isTransport(call.Err) {
@@ -88,6 +104,40 @@ func describe(ctx context.Context, c *client.Client) ([]methodInfo, error) {
 		out[i] = m
 	}
 	return out, nil
+}
+
+// multicall sends calls, whose replies are *any, in one system.multicall and checks the answer's
+// shape itself: every result must be a one-element array or a fault struct. The client reads a
+// bare result as the result itself, which is right for a string but not for a signature list of
+// one signature (a one-element array): such an answer is errNotWrapped, not a guess.
+func multicall(ctx context.Context, c *client.Client, calls []*client.Call) error {
+	entries := make([]any, len(calls))
+	for i, call := range calls {
+		entries[i] = map[string]any{"methodName": call.Method, "params": call.Args}
+	}
+	var results []any
+	if err := c.Call(ctx, "system.multicall", &results, entries); err != nil {
+		return err
+	}
+	if len(results) != len(calls) {
+		return fmt.Errorf("%w: %d results for %d calls", errNotWrapped, len(results), len(calls))
+	}
+	for i, r := range results {
+		switch v := r.(type) {
+		case []any:
+			if len(v) == 1 {
+				*calls[i].Reply.(*any) = v[0]
+				continue
+			}
+		case map[string]any:
+			if _, ok := v["faultCode"]; ok {
+				calls[i].Err = &xmlrpc.Fault{Code: -1, String: fmt.Sprint(v["faultString"])}
+				continue
+			}
+		}
+		return fmt.Errorf("%w (result %d of %d is a %T)", errNotWrapped, i+1, len(results), r)
+	}
+	return nil
 }
 
 // isTransport reports whether err is a failure to reach the server (as opposed to a fault).
