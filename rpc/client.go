@@ -163,6 +163,19 @@ func (c *Client) located(err error) error {
 	return err
 }
 
+// appendCall is codec.AppendCall. The codecs of this package are called directly, so that args,
+// which their encoders do not keep, can stay on the caller's stack (a call through the interface
+// makes every caller's args escape: one allocation per call); another codec gets a copy.
+func appendCall(codec ClientCodec, dst []byte, method string, args []any) ([]byte, int64, error) {
+	switch cc := codec.(type) {
+	case *xmlClientCodec:
+		return cc.AppendCall(dst, method, args)
+	case *jsonClientCodec:
+		return cc.AppendCall(dst, method, args)
+	}
+	return codec.AppendCall(dst, method, append([]any(nil), args...))
+}
+
 // Call calls method with args and decodes the result into reply, a non-nil pointer, or discards
 // it when reply is nil. See Client for its errors. The context bounds the whole call.
 func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
@@ -193,7 +206,7 @@ func (c *Client) call(ctx context.Context, method string, reply any, args []any,
 	if named {
 		x.buf, id, err = c.codec.AppendNamedCall(x.buf[:0], method, params)
 	} else {
-		x.buf, id, err = c.codec.AppendCall(x.buf[:0], method, args)
+		x.buf, id, err = appendCall(c.codec, x.buf[:0], method, args)
 	}
 	if err != nil {
 		return encodeFailure(method, err)
@@ -219,7 +232,7 @@ func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byt
 	defer putExchange(x)
 	var id int64
 	var err error
-	x.buf, id, err = c.codec.AppendCall(x.buf[:0], method, args)
+	x.buf, id, err = appendCall(c.codec, x.buf[:0], method, args)
 	if err != nil {
 		return nil, encodeFailure(method, err)
 	}
