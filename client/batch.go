@@ -2,10 +2,20 @@ package client
 
 import (
 	"context"
-	"errors"
 
-	"github.com/harp-rpc/harp/jsonrpc"
+	"github.com/harp-rpc/harp/rpc"
 )
+
+// Call is one call of a Batch or MultiCall: rpc.Call. After the batch returns nil, Err holds the
+// call's own outcome: nil when its result was decoded into Reply (or discarded, when Reply is
+// nil), an *xmlrpc.Fault (a *jsonrpc.Error in a JSON-RPC batch) when the server answered this call
+// with one, or a *ResponseError when the result could not be decoded into Reply.
+type Call = rpc.Call
+
+// NewCall returns a Call of method with args, decoding into reply.
+func NewCall(method string, reply any, args ...any) *Call {
+	return rpc.NewCall(method, reply, args...)
+}
 
 // Batch sends calls together in one request and sets each call's Reply and Err, as MultiCall
 // does. Over JSON-RPC it is one JSON-RPC batch, each call a request with its own id; over XML-RPC
@@ -19,63 +29,17 @@ import (
 // server's size limit, CodeInvalidRequest), or an answer that is not a batch of responses. A
 // server may run the calls of a JSON-RPC batch in any order, even concurrently; harp runs them in
 // order.
-func (c *Client) Batch(ctx context.Context, calls ...*Call) error {
-	if c.js == nil {
-		return c.MultiCall(ctx, calls...)
-	}
-	if len(calls) == 0 {
-		return nil
-	}
-	reqs := make([]jsonrpc.Call, len(calls))
-	ids := make([]jsonrpc.ID, len(calls))
-	for i, call := range calls {
-		if err := checkReply(call.Method, call.Reply, invalidJSONReply); err != nil {
-			return err
-		}
-		ids[i] = c.js.nextID()
-		reqs[i] = jsonrpc.Call{Method: call.Method, ID: ids[i], Params: call.Args}
-	}
-	const method = "batch"
-	resp, err := c.sendWith(ctx, method, func(dst []byte) ([]byte, error) {
-		return c.js.enc.AppendBatch(dst, reqs)
-	})
-	if err != nil {
-		return c.jsonStatusError(err, jsonrpc.NullID())
-	}
-	defer putBuf(resp)
-	body := *resp
-	if len(body) == 0 {
-		return &ResponseError{Method: method, URL: c.ep.redacted, Offset: -1, Err: errNoAnswer}
-	}
-	rs, batch, err := c.js.dec.DecodeResponses(body)
-	if err != nil {
-		return newResponseError(method, c.ep.redacted, body, err)
-	}
-	if !batch {
-		if rs[0].Err != nil {
-			return rs[0].Err // the batch itself was refused
-		}
-		return newResponseError(method, c.ep.redacted, body, errors.New("a single result answered a batch"))
-	}
-	matched, _ := jsonrpc.MatchResponses(ids, rs)
-	for i, r := range matched {
-		calls[i].Err = c.batchResult(calls[i], r)
-	}
-	return nil
+func (c *Client) Batch(ctx context.Context, calls ...*rpc.Call) error {
+	return c.core.Batch(ctx, calls...)
 }
 
-// batchResult decodes the response r to call (nil when the server sent none).
-func (c *Client) batchResult(call *Call, r *jsonrpc.Response) error {
-	if r == nil {
-		return &ResponseError{Method: call.Method, URL: c.ep.redacted, Offset: -1, Err: errNoAnswer}
-	}
-	err := r.Decode(call.Reply)
-	if err == nil {
-		return nil
-	}
-	var je *jsonrpc.Error
-	if errors.As(err, &je) {
-		return je
-	}
-	return newResponseError(call.Method, c.ep.redacted, r.RawResult(), err)
+// MultiCall sends calls in one system.multicall request (the de-facto extension CPython,
+// xmlrpc-c, Apache, supervisord and harp servers implement) and sets each call's Reply and Err.
+// The returned error concerns the batch as a whole: a transport failure, a fault answered to the
+// system.multicall call itself (such as method not found, from a server without it), or an answer
+// that does not match the batch; each call's Err is then left unset. A server runs the calls in
+// order, and a fault in one does not stop the others. supervisord's bare results (without the
+// one-element array) are read as the results themselves.
+func (c *Client) MultiCall(ctx context.Context, calls ...*rpc.Call) error {
+	return c.core.MultiCall(ctx, calls...)
 }

@@ -74,9 +74,9 @@ func isBadEncoding(err error) bool {
 		errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt)
 }
 
-// readBody reads a response body, decompressing gzip, into a pooled buffer, failing with
-// ErrResponseTooLarge beyond max bytes.
-func readBody(resp *http.Response, max int64) (*[]byte, error) {
+// readBody appends a response body, decompressing gzip, to dst, failing with ErrResponseTooLarge
+// beyond max bytes. On failure it returns dst as it was.
+func readBody(resp *http.Response, max int64, dst []byte) ([]byte, error) {
 	var r io.Reader = resp.Body
 	switch ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce {
 	case "", "identity":
@@ -92,17 +92,17 @@ func readBody(resp *http.Response, max int64) (*[]byte, error) {
 			err = gzip.ErrHeader // an empty body is no gzip stream
 		}
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
 		defer gzipReaders.Put(zr)
 		r = zr
 	default:
-		return nil, fmt.Errorf("%w %q", errContentEncoding, ce)
+		return dst, fmt.Errorf("%w %q", errContentEncoding, ce)
 	}
-	bp := getBuf()
-	b := *bp
-	if n := resp.ContentLength; n > 0 && n < max && r == resp.Body && int64(cap(b)) < n+1 {
-		b = make([]byte, 0, n+1) // +1 to see EOF without growing
+	start := len(dst)
+	b := dst
+	if n := resp.ContentLength; n > 0 && n < max && r == resp.Body && int64(cap(b)-start) < n+1 {
+		b = append(make([]byte, 0, int64(start)+n+1), dst...) // +1 to see EOF without growing
 	}
 	for {
 		if len(b) == cap(b) {
@@ -110,22 +110,16 @@ func readBody(resp *http.Response, max int64) (*[]byte, error) {
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
-		if max > 0 && int64(len(b)) > max {
-			*bp = b
-			putBuf(bp)
-			return nil, fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, max)
+		if max > 0 && int64(len(b)-start) > max {
+			return dst, fmt.Errorf("%w (limit %d bytes)", ErrResponseTooLarge, max)
 		}
 		if err == io.EOF {
-			break
+			return b, nil
 		}
 		if err != nil {
-			*bp = b
-			putBuf(bp)
-			return nil, err
+			return dst, err
 		}
 	}
-	*bp = b
-	return bp, nil
 }
 
 // statusBodyMax is how much of a non-200 answer's body a StatusError keeps; statusDrainMax is how

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/harp-rpc/harp/jsonrpc"
-	"github.com/harp-rpc/harp/xmlrpc"
+	"github.com/harp-rpc/harp/rpc"
 )
 
 // Sentinel errors. Errors returned by this package wrap them, so callers test with errors.Is.
@@ -19,8 +19,8 @@ var (
 	ErrClosed = errors.New("client: client is closed")
 	// ErrResponseTooLarge reports a response body (after decompression) over the size limit.
 	ErrResponseTooLarge = errors.New("client: response too large")
-	// ErrNilContext reports a call made with a nil context.Context.
-	ErrNilContext = errors.New("client: nil Context")
+	// ErrNilContext reports a call made with a nil context.Context: rpc.ErrNilContext.
+	ErrNilContext = rpc.ErrNilContext
 )
 
 // TransportError reports a call that failed on the way to or from the server: dialing, the TLS
@@ -109,91 +109,27 @@ func (e *StatusError) Timeout() bool { return false }
 // StatusCode returns the HTTP status code.
 func (e *StatusError) StatusCode() int { return e.Code }
 
-// ResponseError reports a 200 OK answer that is not a valid XML-RPC response, or whose result
-// cannot be decoded into the reply value. Err is the decoding error (an *xmlrpc.SyntaxError,
-// *xmlrpc.UnmarshalTypeError, ErrResponseTooLarge, ...); Body quotes the offending bytes.
-type ResponseError struct {
-	Method string // the method called
-	URL    string // the endpoint, with any password redacted
-	Body   []byte // the bytes around the error (or the start of the body), cut short
-	Offset int64  // the error's byte offset in the response, or -1 when unknown
-	Err    error  // the underlying error
-
-	cutBefore, cutAfter bool // whether Body leaves out bytes before or after it
+// AnswerBody returns the answer's body when it is whole and the status is not 503, so that a
+// JSON-RPC error object sent with a 4xx or 5xx status is read as the answer it is (see
+// rpc.StatusAnswerer); nil otherwise.
+func (e *StatusError) AnswerBody() []byte {
+	if e.Code == http.StatusServiceUnavailable || len(e.Body) >= statusBodyMax {
+		return nil
+	}
+	return e.Body
 }
 
-// Error describes the bad response and quotes the bytes around the problem.
-func (e *ResponseError) Error() string {
-	s := "client: " + e.Method + " " + e.URL + ": bad response: " + e.Err.Error()
-	if len(e.Body) > 0 {
-		s += "; response "
-		if e.Offset >= 0 {
-			s += "near offset " + strconv.FormatInt(e.Offset, 10) + ": "
-		} else {
-			s += "begins "
-		}
-		if e.cutBefore {
-			s += "..."
-		}
-		s += strconv.QuoteToASCII(string(e.Body))
-		if e.cutAfter {
-			s += "..."
-		}
-	}
-	return s
-}
-
-// Unwrap returns the underlying error.
-func (e *ResponseError) Unwrap() error { return e.Err }
-
-// NotSent returns false: the server received the request and answered.
-func (e *ResponseError) NotSent() bool { return false }
-
-// Timeout returns false.
-func (e *ResponseError) Timeout() bool { return false }
-
-// StatusCode returns 0: the answer was 200 OK.
-func (e *ResponseError) StatusCode() int { return 0 }
-
-// snippetBefore and snippetAfter bound how much of a bad response an error quotes.
-const (
-	snippetBefore = 40
-	snippetAfter  = 80
-)
-
-// newResponseError builds a ResponseError quoting body around the error's offset. body is
-// copied: the caller's buffer is reused.
-func newResponseError(method, url string, body []byte, err error) *ResponseError {
-	off := int64(-1)
-	var se *xmlrpc.SyntaxError
-	var te *xmlrpc.UnmarshalTypeError
-	var jse *jsonrpc.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	case errors.As(err, &jse):
-		off = jse.Offset
-	}
-	start, end := 0, min(len(body), snippetAfter)
-	if off >= 0 && off <= int64(len(body)) {
-		start = max(0, int(off)-snippetBefore)
-		end = min(len(body), int(off)+snippetAfter)
-	}
-	return &ResponseError{
-		Method: method, URL: url, Offset: off, Err: err,
-		Body:      append([]byte(nil), body[start:end]...),
-		cutBefore: start > 0,
-		cutAfter:  end < len(body),
-	}
-}
+// ResponseError reports a 200 OK answer that is not a valid response, or whose result cannot be
+// decoded into the reply value: rpc.ResponseError. Err is the decoding error (an
+// *xmlrpc.SyntaxError, *xmlrpc.UnmarshalTypeError, ErrResponseTooLarge, ...); Body quotes the
+// offending bytes.
+type ResponseError = rpc.ResponseError
 
 // quoteShort quotes b[start:end] for an error message, marking a cut.
 func quoteShort(b []byte, start, end int) string {
 	cut := false
-	if end-start > snippetAfter {
-		end, cut = start+snippetAfter, true
+	if end-start > rpc.QuoteAfter {
+		end, cut = start+rpc.QuoteAfter, true
 	}
 	s := strconv.QuoteToASCII(string(b[start:end]))
 	if cut {

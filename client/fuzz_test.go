@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -26,7 +27,7 @@ func FuzzDecodeResponse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var v any
-		err := c.decodeResponse("m", body, &v)
+		err := c.codec.DecodeAnswer("m", body, 0, &v)
 		if err == nil {
 			return
 		}
@@ -35,7 +36,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		switch {
 		case errors.As(err, &fault):
 		case errors.As(err, &re):
-			if len(re.Body) > snippetBefore+snippetAfter || len(re.Error()) > 2000 {
+			if len(re.Body) > rpc.QuoteBefore+rpc.QuoteAfter || len(re.Error()) > 2000 {
 				t.Fatalf("error not cut short: %d bytes quoted, %d in message", len(re.Body), len(re.Error()))
 			}
 		default:
@@ -43,9 +44,9 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		// A batch answer is read without panicking too.
 		var results []any
-		if c.dec.UnmarshalResponse(body, &results) == nil {
+		if (xmlrpc.DecodeOptions{}).UnmarshalResponse(body, &results) == nil {
 			for _, r := range results {
-				c.multicallResult(&Call{Method: "m", Reply: &v}, r)
+				rpc.MulticallResult(c.codec, &Call{Method: "m", Reply: &v}, r)
 			}
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -55,7 +56,9 @@ type config struct {
 	gzipThreshold       int
 	enc                 xmlrpc.EncodeOptions
 	dec                 xmlrpc.DecodeOptions
-	json                *jsonCodec // set by WithJSONRPC and WithJSONOptions
+	json                bool // set by WithJSONRPC and WithJSONOptions
+	jsonEnc             jsonrpc.EncodeOptions
+	jsonDec             jsonrpc.DecodeOptions
 }
 
 func defaultConfig() *config {
@@ -136,9 +139,13 @@ func WithInsecureSkipVerify() Option {
 
 // WithTransport makes the client send its requests through rt, to share a transport or add
 // middleware. The client then leaves connection handling to rt: the TLS, proxy and pool options
-// do not apply, and unix:// URLs are refused. Since the client cannot count what rt writes, its
-// errors report NotSent only for failed dials and rejected TLS handshakes; a connection that
-// fails before the request is written counts as sent.
+// do not apply, and unix:// URLs are refused. Since the client cannot count what rt writes, rt's
+// error decides whether a failed request was sent: an error in its chain (errors.As) with a
+// NotSent() bool method says so either way, as a transport that knows (a broker's "no
+// responders", a middleware's refusal before sending) can report; failing that, only a failed
+// dial (a *net.OpError with Op "dial", as net/http's transports return) or a TLS handshake the
+// server rejected count as not sent, and a connection that fails before the request is written
+// counts as sent.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
 		if rt == nil {
