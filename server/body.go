@@ -3,6 +3,7 @@ package server
 import (
 	"compress/gzip"
 	"errors"
+	"github.com/harp-rpc/harp/internal/fastpath"
 	"io"
 	"net/http"
 	"os"
@@ -83,7 +84,7 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 		return buf, errTooLarge
 	}
 	own := r.Body != http.NoBody && r.Context().Value(ownServerKey{}) != nil
-	if own && r.ContentLength > 0 && r.ContentLength < int64(cap(buf)-len(buf)) && len(r.Header["Content-Encoding"]) == 0 {
+	if fastpath.Enabled && own && r.ContentLength > 0 && r.ContentLength < int64(cap(buf)-len(buf)) && len(r.Header["Content-Encoding"]) == 0 {
 		// The usual small body: its first read runs under the deadline net/http set (see
 		// deadlineReader) and mostly brings all of it, so the guarded reader is only set up for
 		// the rest, when there is a rest.

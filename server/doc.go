@@ -57,6 +57,11 @@
 //   - The single-read body (body.go): under Serve, a small identity-encoded body is read with one
 //     plain read; a body that needs more gets the stall-guarded reader. Checked by TestSplitBody.
 //
+// The harp_nofastpath build tag (package internal/fastpath) turns off the header-free answers and
+// the single-read body, so that go test -tags harp_nofastpath ./server runs every test through
+// the general paths. The watchdog stays on under the tag: its general path is net/http's own
+// timeouts, which TLS connections use and the TLS tests exercise.
+//
 // The codecs' own fast paths (plain XML-RPC calls, plain JSON-RPC requests, scalar answers) are
 // listed in the xmlrpc and jsonrpc package docs.
 package server

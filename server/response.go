@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"github.com/harp-rpc/harp/internal/fastpath"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +27,7 @@ var gzipWriters = sync.Pool{New: func() any {
 // writeResponse sends body with its Content-Length, compressed when it is over the threshold and
 // the client accepts gzip.
 func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []string, body []byte) {
-	if len(body) <= autoLengthMax && (s.cfg.GzipThreshold < 0 || len(body) <= s.cfg.GzipThreshold) && sniffedRight(ct, body) {
+	if fastpath.Enabled && len(body) <= autoLengthMax && (s.cfg.GzipThreshold < 0 || len(body) <= s.cfg.GzipThreshold) && sniffedRight(ct, body) {
 		// Nothing to add to the headers: leave them alone, and net/http names the type itself,
 		// as exactly ct. A handler that never touches its headers spares net/http copying,
 		// sorting and writing them: 1.2-1.7 us of the 30-35 us a small call costs under load.
