@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -84,7 +85,10 @@ func (t *httpTransport) closeIdle() {
 }
 
 // RoundTrip posts r's body and appends the body of a 200 answer (or of a 204 to a JSON-RPC
-// request) to dst.
+// request) to dst. When ctx has a deadline the request carries what is left of it in
+// rpc.TimeoutHeader (so the server can give its handler no more), and when it carries a request id
+// (rpc.RequestID) that id in rpc.RequestIDHeader; without either the template's header is used
+// as it is, at no cost.
 func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byte) ([]byte, error) {
 	if ctx == nil {
 		return dst, ErrNilContext
@@ -123,6 +127,11 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	st.body = bodyReader{st: st, b: *reqBuf}
 	st.trace = httptrace.ClientTrace{GotConn: st.gotConn}
 	req := tmpl.WithContext(httptrace.WithClientTrace(ctx, &st.trace))
+	if dl, ok := ctx.Deadline(); ok {
+		req.Header = withTrace(tmpl.Header, rpc.FormatTimeout(time.Until(dl)), rpc.RequestID(ctx))
+	} else if id := rpc.RequestID(ctx); id != "" {
+		req.Header = withTrace(tmpl.Header, "", id)
+	}
 	req.Body = &st.body
 	req.GetBody = st.getBody
 	req.ContentLength = int64(len(*reqBuf))
@@ -145,7 +154,53 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 		}
 		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, err)
 	}
+	if err := late(ctx); err != nil {
+		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, err)
+	}
 	return body, nil
+}
+
+// late returns the context's error when the call's context ended before its answer was read
+// (its deadline past, even if its timer has not fired yet), and nil otherwise. Such an answer is
+// not returned: the caller has given up, and with the deadline sent on (rpc.TimeoutHeader) the
+// server's own timeout ends the handler at about the same moment, so a late answer is most often
+// the server's timeout fault, which must read as the caller's deadline, not as a fault.
+func late(ctx context.Context) error {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return ctx.Err() // cancellation alone
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// withTrace returns a copy of the template's header h with rpc.TimeoutHeader set to timeout and
+// rpc.RequestIDHeader to id, each when not empty (an id rpc.ValidRequestID refuses is not sent).
+// The value slices of h are shared, never changed.
+func withTrace(h http.Header, timeout, id string) http.Header {
+	if !rpc.ValidRequestID(id) {
+		id = ""
+	}
+	if timeout == "" && id == "" {
+		return h
+	}
+	out := make(http.Header, len(h)+2)
+	for k, v := range h {
+		out[k] = v
+	}
+	vals := [2]string{timeout, id}
+	if timeout != "" {
+		out[rpc.TimeoutHeader] = vals[0:1:1]
+	}
+	if id != "" {
+		out[rpc.RequestIDHeader] = vals[1:2:2]
+	}
+	return out
 }
 
 // outcome decides the phase a failed request reached and whether it may have reached the
