@@ -42,6 +42,22 @@
 // gives up, every hop's connection is closed and the servers down the chain see their handlers'
 // contexts cancelled, so a chain of calls never outlives the first caller.
 //
+// Every request under a context with a deadline (the client's WithTimeout applied) carries what is
+// left of it in the Harp-Timeout header (rpc.TimeoutHeader, written by rpc.FormatTimeout), and one
+// whose context has a request id (rpc.WithRequestID) carries it in X-Request-Id
+// (rpc.RequestIDHeader); a harp server bounds its handler by the one and logs the other. A request
+// with neither carries neither header, at no cost. An answer read after the deadline passed is the
+// caller's timeout (a *TransportError, sent), not the answer: the server's own end of the same
+// deadline must not read as its fault.
+//
+// # Transports
+//
+// A Client is harp's calling core (rpc.Client) over this package's HTTP transport, and is itself
+// an rpc.Transport (RoundTrip forwards encoded bodies). With WithTransport, the caller's
+// RoundTripper decides whether a failed request was sent: an error in its chain with a NotSent()
+// bool method says so; failing that, only a failed dial counts as not sent. Other transports (a
+// broker, a pipe) plug into rpc.NewClient directly.
+//
 // # Performance
 //
 // Request and response buffers, gzip readers and writers are pooled; the request template is
