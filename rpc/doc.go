@@ -22,6 +22,18 @@
 // a request id (RequestIDHeader, read with RequestID) across each hop; the handler's context
 // then ends at the earlier of the caller's deadline and the call timeout.
 //
+// # Calling core
+//
+// Client is the calling core: a ClientCodec (NewXMLClientCodec, NewJSONClientCodec) encodes
+// every call shape (Call, CallNamed, CallRaw, Notify, Batch, MultiCall) and decodes the answers,
+// and a Transport moves the bodies: HTTP in package client, a broker, an in-memory pipe. A fault
+// comes back as its wire format's type (*xmlrpc.Fault, *jsonrpc.Error); an answer that is not a
+// valid response is a *ResponseError; every other error is the Transport's, unchanged, so its
+// NotSent, Timeout and StatusCode methods reach cluster.Classify. A transport error carrying a
+// refusal's body (StatusAnswerer) is read for a JSON-RPC error object first. A Client is itself a
+// Transport: RoundTrip forwards encoded bodies it never decodes. Over XML-RPC, Batch is a
+// system.multicall, and MultiCall reads supervisord's bare results too.
+//
 // # Methods
 //
 // A registered function may take a context.Context first, then any number of parameters of types

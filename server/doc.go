@@ -33,8 +33,9 @@
 //
 // A caller's remaining deadline (header Harp-Timeout, rpc.TimeoutHeader) and request id
 // (X-Request-Id, rpc.RequestIDHeader) reach the handler's context: the earlier of that deadline
-// and CallTimeout holds, and the id appears in the server's logs. Any caller may send them (harp's
-// client does not yet); requests without them are served as before.
+// and CallTimeout holds, and the id appears in the server's logs. harp's client sends both, so a
+// handler that calls on with its context passes the first caller's budget down a chain
+// (TestDeadlineChain); requests without them are served as before.
 //
 // # The serving core
 //
