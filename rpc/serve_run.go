@@ -15,23 +15,24 @@ const abandonGrace = 20 * time.Millisecond
 // to dst. The calls run under ctx, bounded by the server's CallTimeout; a transport that carries
 // the caller's deadline (TimeoutHeader) puts it on ctx first, and the earlier of the two holds.
 //
-// With a deadline (the CallTimeout's or ctx's), the calls run in a goroutine of their own; one
-// that has not answered by the deadline (and a short grace) is abandoned: Serve answers a timeout
-// fault, and kept is false, which tells the transport that the abandoned handler may still write
-// to dst's memory, so dst must not be reused. Abandoned counts such handlers until they return.
-// Without a deadline the calls run in the caller's goroutine and kept is always true.
+// With a CallTimeout, the calls run in a goroutine of their own; one that has not answered by the
+// deadline (the call timeout's, or ctx's when that is earlier) and a short grace is abandoned:
+// Serve answers a timeout fault, and kept is false, which tells the transport that the abandoned
+// handler may still write to dst's memory, so dst must not be reused. Abandoned counts such
+// handlers until they return. Without a CallTimeout the calls run in the caller's goroutine, kept
+// is always true, and a deadline on ctx reaches the handlers through their context only: a
+// caller's deadline alone never costs a goroutine per call.
 func (s *Server) Serve(ctx context.Context, c ServerCodec, body, dst []byte) (resp []byte, sum Summary, kept bool) {
-	own := false // the deadline is the call timeout's, not the caller's
-	if s.timeout > 0 {
-		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > s.timeout {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, s.timeout)
-			defer cancel()
-			own = true
-		}
-	} else if _, ok := ctx.Deadline(); !ok {
+	if s.timeout <= 0 {
 		resp, sum = s.serve(ctx, c, body, dst)
 		return resp, sum, true
+	}
+	own := false // the deadline is the call timeout's, not the caller's
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > s.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		own = true
 	}
 	return s.serveBounded(ctx, c, body, dst, own)
 }
