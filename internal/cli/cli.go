@@ -1,7 +1,7 @@
 // Package cli implements the harp command's subcommands. cmd/harp is a thin main that calls Main.
 //
-// Each subcommand (call, list, serve, demo, bench) is a Command in the commands table; a new one
-// joins by adding one entry there. A command parses its own flags, which may come before or
+// Each subcommand (call, list, serve, demo, bench, ...) is a Command in the commands table; a new
+// one in a file of its own joins it with register from an init function. A command parses its own flags, which may come before or
 // between its positional arguments, and reports through the Env it is given so tests run it
 // in-process.
 //
@@ -69,8 +69,18 @@ type Command struct {
 	Flags func(fs *flag.FlagSet) func(ctx context.Context, env *Env, args []string) error
 }
 
-// commands is the subcommand table.
+// commands is the subcommand table. Commands that live in their own files (gateway, broker,
+// fleet, ...) join it with register from an init function, so adding one touches no other file.
 var commands = []*Command{callCommand, listCommand, serveCommand, demoCommand, benchCommand}
+
+// register adds cmd to the subcommand table; a second command of the same name is a bug and
+// panics at start-up.
+func register(cmd *Command) {
+	if lookup(cmd.Name) != nil {
+		panic("cli: command " + cmd.Name + " registered twice")
+	}
+	commands = append(commands, cmd)
+}
 
 // UsageError reports a bad command line; Main prints it and its hint on one line each and exits 2.
 type UsageError struct {

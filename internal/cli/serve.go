@@ -31,6 +31,10 @@ var serveCommand = &Command{
 		certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (with -tls-key)")
 		keyFile := fs.String("tls-key", "", "PEM private key of -tls-cert")
 		clientCA := fs.String("client-ca", "", "with -tls-cert: require client certificates signed by these PEM authorities")
+		extras := make([]serveExtraRun, 0, len(serveExtras))
+		for _, x := range serveExtras {
+			extras = append(extras, x(fs))
+		}
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
 				return usagef("serve takes no arguments")
@@ -60,7 +64,7 @@ var serveCommand = &Command{
 				return err
 			}
 			fmt.Fprintf(env.Stderr, "harp: serving the demo services on %s://%s/ and %s://%s/RPC2 (Ctrl-C stops)\n", scheme, ln.Addr(), scheme, ln.Addr())
-			return srv.Serve(ctx, ln)
+			return serveWithExtras(ctx, env, srv, ln, scheme+"://"+ln.Addr().String()+"/RPC2", extras)
 		}
 	},
 }
