@@ -14,6 +14,10 @@ const (
 	DefaultMaxDepth = 100
 	// DefaultMaxSize is the largest document, in bytes, a decoder reads.
 	DefaultMaxSize = 64 << 20
+	// DefaultMaxValues bounds the <value> elements in one document (every parameter, array
+	// element and struct member's value counts), so that decoding costs a bounded multiple of
+	// the document: like jsonrpc.DefaultMaxValues.
+	DefaultMaxValues = 1_000_000
 )
 
 // Unmarshaler is implemented by types that decode themselves: UnmarshalXMLRPC receives the value
@@ -29,6 +33,8 @@ type DecodeOptions struct {
 	MaxDepth int
 	// MaxSize limits the document size in bytes; 0 means DefaultMaxSize, a negative value none.
 	MaxSize int64
+	// MaxValues limits the <value> elements in one document; 0 means DefaultMaxValues.
+	MaxValues int
 	// DisallowUnknownFields makes a struct member with no matching Go field an error
 	// (*UnknownMemberError) instead of being ignored.
 	DisallowUnknownFields bool
@@ -41,6 +47,13 @@ func (o *DecodeOptions) maxDepth() int {
 		return DefaultMaxDepth
 	}
 	return o.MaxDepth
+}
+
+func (o *DecodeOptions) maxValues() int {
+	if o.MaxValues <= 0 {
+		return DefaultMaxValues
+	}
+	return o.MaxValues
 }
 
 func (o *DecodeOptions) maxSize() int64 {
@@ -115,7 +128,7 @@ func (o DecodeOptions) DecodeCallTo(c *Call, data []byte) error {
 		// options'); anything else through fullCall with a pooled one, from the start.
 		if fastpath.Enabled {
 			fd := decoder{scanner: scanner{data: data}}
-			if fd.fastCall(c, offsets) {
+			if fd.fastCall(c, offsets) && len(c.offsets) <= o.maxValues() {
 				return nil
 			}
 			*c = Call{opts: o}

@@ -42,8 +42,10 @@
 //
 // Decoding is safe on untrusted input by default: any <!DOCTYPE is rejected, so no entity is ever
 // expanded; nesting is limited (DefaultMaxDepth); documents are read through a size limit
-// (DefaultMaxSize) rather than loaded whole; over-long digit strings are rejected. Documents that
-// declare ISO-8859-1, Windows-1252 or another IANA encoding are transcoded to UTF-8.
+// (DefaultMaxSize) rather than loaded whole; a document holds at most DefaultMaxValues <value>
+// elements, so decoding one costs a bounded multiple of its size; over-long digit strings are
+// rejected. Documents that declare ISO-8859-1, Windows-1252 or another IANA encoding are
+// transcoded to UTF-8.
 //
 // # Fast paths
 //

@@ -16,7 +16,7 @@ var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
 func getDecoder(o *DecodeOptions, data []byte, pos int) *decoder {
 	d := decoderPool.Get().(*decoder)
 	scratch := d.scratch[:0]
-	*d = decoder{disallowUnknown: o.DisallowUnknownFields, maxDepth: o.maxDepth(), loc: o.Location}
+	*d = decoder{disallowUnknown: o.DisallowUnknownFields, maxDepth: o.maxDepth(), maxValues: o.maxValues(), loc: o.Location}
 	d.scratch = scratch
 	d.data = data
 	d.pos = pos
@@ -180,6 +180,8 @@ type decoder struct {
 	disallowUnknown bool
 	maxDepth        int
 	depth           int
+	maxValues       int // the most <value> elements openValue opens
+	values          int
 	loc             *time.Location
 	// vstart is where the <value> start tag openValue read last begins, for RawValue.
 	vstart int
@@ -463,6 +465,9 @@ func (d *decoder) valueAny() (any, error) {
 // for an untyped value, its text and end tag.
 func (d *decoder) openValue(el *elem) (tag, error) {
 	vt := tagValue
+	if d.values++; d.values > d.maxValues {
+		return vt, &LimitError{What: "values", Limit: int64(d.maxValues)}
+	}
 	if d.lit(litValue) {
 		d.vstart = d.pos - len(litValue)
 	} else {
