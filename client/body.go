@@ -122,10 +122,11 @@ func readBody(resp *http.Response, max int64, dst []byte) ([]byte, error) {
 	}
 }
 
-// statusBodyMax is how much of a non-200 answer's body a StatusError keeps; statusDrainMax is how
-// much more is read so the connection can be reused.
+// statusBodyMax is how much of a non-200 answer's body a StatusError keeps (enough for a fault
+// or an error object sent with HTTP 500, which is read as the answer); statusDrainMax is how much
+// more is read so the connection can be reused.
 const (
-	statusBodyMax  = 512
+	statusBodyMax  = 16 << 10
 	statusDrainMax = 64 << 10
 )
 

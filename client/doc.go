@@ -35,6 +35,11 @@
 //   - Timeout is true when the context's deadline (or a network timeout) ended the call.
 //   - StatusCode is the HTTP status of an answer other than 200 OK.
 //
+// A fault sent with a status other than 200 (davexmlrpc and some PHP servers answer faults with
+// HTTP 500; some JSON-RPC servers send error objects with 4xx or 5xx) is still the fault: the
+// error is an *rpc.StatusFaultError, through which errors.As finds the *xmlrpc.Fault or
+// *jsonrpc.Error, and whose Transport keeps the *StatusError with the status.
+//
 // # Deadlines
 //
 // The context bounds each call, from connecting to decoding. A server handler that calls

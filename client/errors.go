@@ -87,7 +87,7 @@ type StatusError struct {
 	Code       int           // the HTTP status code, e.g. 503
 	Status     string        // the status line, e.g. "503 Service Unavailable"
 	RetryAfter time.Duration // from a Retry-After header given in seconds; 0 when absent
-	Body       []byte        // the start of the answer's body, cut short
+	Body       []byte        // the start of the answer's body, cut short (16 KiB); Error quotes less
 }
 
 // Error describes the answer: method, URL, status and the start of the body.
@@ -110,8 +110,8 @@ func (e *StatusError) Timeout() bool { return false }
 func (e *StatusError) StatusCode() int { return e.Code }
 
 // AnswerBody returns the answer's body when it is whole and the status is not 503, so that a
-// JSON-RPC error object sent with a 4xx or 5xx status is read as the answer it is (see
-// rpc.StatusAnswerer); nil otherwise.
+// JSON-RPC error object or an XML-RPC fault sent with a 4xx or 5xx status is read as the answer
+// it is (see rpc.StatusAnswerer and rpc.StatusFaultError); nil otherwise.
 func (e *StatusError) AnswerBody() []byte {
 	if e.Code == http.StatusServiceUnavailable || len(e.Body) >= statusBodyMax {
 		return nil

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -175,8 +177,14 @@ func TestStatusErrors(t *testing.T) {
 		case "/503":
 			io.WriteString(conn, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n\r\nbusy")
 		case "/500":
-			body := strings.Repeat("boom ", 1000)
+			body := strings.Repeat("boom ", statusBodyMax/5+100)
 			io.WriteString(conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		case "/500fault": // davexmlrpc and some PHP servers send faults with 500
+			body := `<?xml version="1.0"?><methodResponse><fault><value><struct>` +
+				`<member><name>faultCode</name><value><int>4</int></value></member>` +
+				`<member><name>faultString</name><value><string>Too many parameters.</string></value></member>` +
+				`</struct></value></fault></methodResponse>`
+			io.WriteString(conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/xml\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
 		}
 	})
 	base := strings.TrimSuffix(url, "/RPC2")
@@ -194,6 +202,20 @@ func TestStatusErrors(t *testing.T) {
 	}
 	if !errors.As(err, &se) || len(se.Body) != statusBodyMax || len(err.Error()) > 300 {
 		t.Fatalf("500 body not cut short: %d bytes kept, message %d bytes", len(se.Body), len(err.Error()))
+	}
+
+	// A fault sent with 500 is the fault, and keeps the status.
+	err = newClient(t, base+"/500fault").Call(context.Background(), "add", nil, 1, 2)
+	var f *xmlrpc.Fault
+	var sf *rpc.StatusFaultError
+	if !errors.As(err, &f) || f.Code != 4 || f.String != "Too many parameters." {
+		t.Fatalf("fault with 500: %v, want the fault", err)
+	}
+	if !errors.As(err, &sf) || sf.StatusCode() != 500 || !errors.As(sf.Transport, &se) || se.Code != 500 {
+		t.Fatalf("fault with 500: %#v does not keep the status", err)
+	}
+	if got := cluster.Classify(context.Background(), err); got != cluster.OutcomeFault {
+		t.Fatalf("fault with 500 classified %v, want fault", got)
 	}
 }
 

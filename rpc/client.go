@@ -141,14 +141,14 @@ func encodeFailure(method string, err error) error {
 	return fmt.Errorf("rpc: %s: encoding call: %w", method, err)
 }
 
-// transportFailure returns the error object a transport error carries for the call with id (see
-// StatusAnswerer), or err unchanged.
+// transportFailure returns the fault or error object a transport error carries for the call with
+// id (see StatusAnswerer) as a *StatusFaultError, or err unchanged.
 func (c *Client) transportFailure(err error, id int64) error {
 	var sa StatusAnswerer
 	if errors.As(err, &sa) {
 		if body := sa.AnswerBody(); body != nil {
 			if e := c.codec.StatusAnswer(body, id); e != nil {
-				return e
+				return &StatusFaultError{Fault: e, Transport: err}
 			}
 		}
 	}

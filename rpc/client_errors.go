@@ -123,3 +123,34 @@ func invalidReply(err error) bool {
 	var jinv *jsonrpc.InvalidUnmarshalError
 	return errors.As(err, &inv) || errors.As(err, &jinv)
 }
+
+// StatusFaultError is a fault (an *xmlrpc.Fault, a *jsonrpc.Error) that a server sent with a
+// transport-level refusal, such as the XML-RPC faults some servers (davexmlrpc, some PHP) send
+// with HTTP 500 instead of 200. It is the fault: Unwrap returns it, so errors.As finds it and
+// cluster.Classify reads a healthy answer (never retried); the refusal (an HTTP
+// *client.StatusError) is kept in Transport for whoever wants the status.
+type StatusFaultError struct {
+	Fault     error // the fault or error object the body held
+	Transport error // the transport's refusal that carried it
+}
+
+// Error describes the fault, then the status that carried it (or the whole refusal, when it
+// has no status code).
+func (e *StatusFaultError) Error() string {
+	if code := e.StatusCode(); code > 0 {
+		return e.Fault.Error() + " (sent with status " + strconv.Itoa(code) + ")"
+	}
+	return e.Fault.Error() + " (sent with " + e.Transport.Error() + ")"
+}
+
+// Unwrap returns the fault.
+func (e *StatusFaultError) Unwrap() error { return e.Fault }
+
+// StatusCode returns the refusal's status code, when it has one (0 otherwise).
+func (e *StatusFaultError) StatusCode() int {
+	var sc interface{ StatusCode() int }
+	if errors.As(e.Transport, &sc) {
+		return sc.StatusCode()
+	}
+	return 0
+}

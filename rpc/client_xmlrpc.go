@@ -75,8 +75,18 @@ func (x *xmlClientCodec) DecodeBatch(body []byte, first int64, calls []*Call) er
 // DecodeNotified returns nil: XML-RPC sends no notifications.
 func (x *xmlClientCodec) DecodeNotified(body []byte) error { return nil }
 
-// StatusAnswer returns nil: an XML-RPC fault always comes as a normal answer.
-func (x *xmlClientCodec) StatusAnswer(body []byte, id int64) error { return nil }
+// StatusAnswer returns the fault a refusal's body holds: the spec sends faults with 200 OK, but
+// some servers (davexmlrpc, some PHP) send them with HTTP 500. Any other body is no answer (nil).
+func (x *xmlClientCodec) StatusAnswer(body []byte, id int64) error {
+	if len(body) == 0 {
+		return nil
+	}
+	var f *xmlrpc.Fault
+	if err := x.dec.UnmarshalResponse(body, nil); errors.As(err, &f) {
+		return f
+	}
+	return nil
+}
 
 // Convert re-encodes v with the XML-RPC mapping and decodes it into reply.
 func (x *xmlClientCodec) Convert(method string, v, reply any) error {
