@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// appendDateTime appends t in UTC in the specification's compact form, 19980717T14:08:55.
-// Fractions of a second are dropped, as CPython and xmlrpc-c read none.
-func appendDateTime(b []byte, t time.Time) ([]byte, error) {
+// appendDateTime appends t in UTC in the specification's compact form, 19980717T14:08:55,
+// followed by the first digits (at most 9) of its fraction of a second after a '.'. With no
+// digits the fraction is dropped, as the specification has no fractions and CPython reads none.
+func appendDateTime(b []byte, t time.Time, digits int) ([]byte, error) {
 	t = t.UTC()
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
@@ -24,11 +25,20 @@ func appendDateTime(b []byte, t time.Time) ([]byte, error) {
 	b = append(b, ':')
 	b = appendDigits(b, minute, 2)
 	b = append(b, ':')
-	return appendDigits(b, sec, 2), nil
+	b = appendDigits(b, sec, 2)
+	if digits <= 0 {
+		return b, nil
+	}
+	digits = min(digits, 9)
+	frac := t.Nanosecond()
+	for range 9 - digits {
+		frac /= 10
+	}
+	return appendDigits(append(b, '.'), frac, digits), nil
 }
 
 func appendDigits(b []byte, v, width int) []byte {
-	var tmp [4]byte
+	var tmp [9]byte
 	for i := width - 1; i >= 0; i-- {
 		tmp[i] = byte('0' + v%10)
 		v /= 10

@@ -40,6 +40,12 @@ type DecodeOptions struct {
 	DisallowUnknownFields bool
 	// Location is the time zone of dateTime values that carry none; nil means UTC.
 	Location *time.Location
+	// Strict refuses the input dialects that are read by default because nothing about them is
+	// ambiguous: <boolean>true</boolean> and false in any case (davexmlrpc), and <int>, <i4>,
+	// <i1> or <i2> values beyond 32 bits, read as 64-bit (Node's xmlrpc sends 5000000000 as
+	// <int>, and CPython reads it). With Strict, a boolean is 0 or 1 and an int fits 32 bits, as
+	// the specification says. Encoding is always strict.
+	Strict bool
 }
 
 func (o *DecodeOptions) maxDepth() int {
@@ -201,6 +207,9 @@ func (d *Decoder) SetMaxSize(n int64) { d.opts.MaxSize = n }
 
 // DisallowUnknownFields makes struct members without a matching Go field an error.
 func (d *Decoder) DisallowUnknownFields() { d.opts.DisallowUnknownFields = true }
+
+// SetStrict refuses the input dialects read by default (see DecodeOptions.Strict).
+func (d *Decoder) SetStrict(strict bool) { d.opts.Strict = strict }
 
 // SetLocation sets the time zone of dateTime values that carry none (UTC by default).
 func (d *Decoder) SetLocation(loc *time.Location) { d.opts.Location = loc }

@@ -1,6 +1,7 @@
 package xmlrpc
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/big"
@@ -155,6 +156,11 @@ func mismatch(d *decoder, el *elem, v reflect.Value) error {
 
 func anyDecoder(d *decoder, e elem, v reflect.Value) error {
 	el := &e
+	if p, ok := heldPointer(v); ok {
+		// As encoding/json does: an interface holding a non-nil pointer is decoded through it,
+		// so []any{&name, &offset} fills name and offset instead of replacing the pointers.
+		return decoderFor(p.Type().Elem())(d, *el, p.Elem())
+	}
 	x, err := d.natural(el)
 	if err != nil {
 		return err
@@ -383,12 +389,15 @@ func bigFloatDecoder(d *decoder, e elem, v reflect.Value) error {
 func newSliceDecoder(t reflect.Type) decoderFunc {
 	elemType := t.Elem()
 	elemDec := decoderFor(elemType) // a recursive type gets the cache's placeholder
+	// The elements an []any target already has are kept for anyDecoder, which decodes through
+	// those that hold pointers and replaces the others.
+	keep := isEmptyInterface(elemType)
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
 		if el.kind != kArray {
 			return notKind(d, el, v)
 		}
-		n := 0
+		n, had := 0, v.Len()
 		if v.IsNil() {
 			v.Set(reflect.MakeSlice(t, 0, 4))
 		}
@@ -399,19 +408,54 @@ func newSliceDecoder(t reflect.Type) decoderFunc {
 			v.SetLen(n + 1)
 			n++
 			item := v.Index(n - 1)
-			item.SetZero()
+			if !keep || n > had {
+				item.SetZero()
+			}
 			return d.valueDec(item, elemDec)
 		})
 		if err != nil {
 			return err
+		}
+		if keep && n < had {
+			v.SetLen(had)
+			if err := unfilledPointers(v, n, had, el); err != nil {
+				return err
+			}
 		}
 		v.SetLen(n)
 		return nil
 	}
 }
 
+func isEmptyInterface(t reflect.Type) bool {
+	return t.Kind() == reflect.Interface && t.NumMethod() == 0
+}
+
+// heldPointer returns the non-nil pointer the interface value v holds, if it holds one.
+func heldPointer(v reflect.Value) (reflect.Value, bool) {
+	if v.Kind() != reflect.Interface || v.IsNil() {
+		return reflect.Value{}, false
+	}
+	p := v.Elem()
+	return p, p.Kind() == reflect.Pointer && !p.IsNil()
+}
+
+// unfilledPointers refuses an array shorter than the pointers an []any or [N]any target holds
+// for it: elements n to had-1 would otherwise be dropped or zeroed, leaving what they point to
+// silently unset.
+func unfilledPointers(v reflect.Value, n, had int, el *elem) error {
+	for i := n; i < had; i++ {
+		if _, ok := heldPointer(v.Index(i)); ok {
+			return &UnmarshalTypeError{Value: "array", Type: v.Type(), Offset: int64(el.offset),
+				Msg: "array of " + strconv.Itoa(n) + " elements, but the target holds a pointer at index " + strconv.Itoa(i)}
+		}
+	}
+	return nil
+}
+
 func newArrayDecoder(t reflect.Type) decoderFunc {
 	elemDec := decoderFor(t.Elem())
+	keep := isEmptyInterface(t.Elem())
 	return func(d *decoder, e elem, v reflect.Value) error {
 		el := &e
 		if el.kind != kArray {
@@ -427,6 +471,11 @@ func newArrayDecoder(t reflect.Type) decoderFunc {
 		})
 		if err != nil {
 			return err
+		}
+		if keep {
+			if err := unfilledPointers(v, n, v.Len(), el); err != nil {
+				return err
+			}
 		}
 		for i := n; i < v.Len(); i++ {
 			v.Index(i).SetZero()
@@ -461,6 +510,9 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 }
 
 func newStructDecoder(t reflect.Type) decoderFunc {
+	if isPositional(t, "xmlrpc") {
+		return newPositionalDecoder(t)
+	}
 	si := cachedStructInfo(t)
 	decs := make([]decoderFunc, len(si.Fields))
 	for i := range si.Fields {
@@ -502,6 +554,9 @@ func (d *decoder) natural(el *elem) (any, error) {
 		return string(txt), nil
 	case kInt:
 		n, err := d.intValue(el)
+		if int64(int(n)) != n {
+			return n, err // beyond 32 bits, read leniently, on a 32-bit platform: int64 as for i8
+		}
 		return int(n), err
 	case kI8:
 		return d.intValue(el)
@@ -610,8 +665,8 @@ func (d *decoder) intValue(el *elem) (int64, error) {
 	if !ok {
 		return 0, d.invalidAt(el.offset, "invalid "+kindNames[el.kind]+" "+quoteShort(string(txt)))
 	}
-	if el.kind == kInt && (n < math.MinInt32 || n > math.MaxInt32) {
-		return 0, d.invalidAt(el.offset, "int out of 32-bit range: "+string(txt))
+	if d.strict && el.kind == kInt && (n < math.MinInt32 || n > math.MaxInt32) {
+		return 0, d.invalidAt(el.offset, "int out of 32-bit range (strict): "+string(txt))
 	}
 	return n, nil
 }
@@ -649,18 +704,30 @@ func parseInt(b []byte) (int64, bool) {
 	return int64(n), true
 }
 
+var litTrue, litFalse = []byte("true"), []byte("false")
+
 func (d *decoder) boolValue(el *elem) (bool, error) {
 	txt, err := d.scalar(el)
 	if err != nil {
 		return false, err
 	}
-	switch string(trimSpace(txt)) {
+	switch t := trimSpace(txt); string(t) {
 	case "0":
 		return false, nil
 	case "1":
 		return true, nil
+	default:
+		if !d.strict && bytes.EqualFold(t, litTrue) {
+			return true, nil
+		}
+		if !d.strict && bytes.EqualFold(t, litFalse) {
+			return false, nil
+		}
 	}
-	return false, d.invalidAt(el.offset, "invalid boolean "+quoteShort(string(txt))+" (want 0 or 1)")
+	if d.strict {
+		return false, d.invalidAt(el.offset, "invalid boolean "+quoteShort(string(txt))+" (want 0 or 1: strict)")
+	}
+	return false, d.invalidAt(el.offset, "invalid boolean "+quoteShort(string(txt))+" (want 0, 1, true or false)")
 }
 
 func (d *decoder) floatValue(el *elem) (float64, error) {

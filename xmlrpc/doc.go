@@ -8,9 +8,9 @@
 //
 // XML-RPC types map to Go as follows (decoding into an interface value yields the Go type shown):
 //
-//	int, i4, i1, i2    int       (32-bit range checked)
+//	int, i4, i1, i2    int       (64-bit; 32-bit range checked when Strict)
 //	i8                 int64
-//	boolean            bool      (only 0 and 1)
+//	boolean            bool      (0 and 1; also true and false, in any case, unless Strict)
 //	string, untyped    string    (white space kept)
 //	double, float      float64
 //	dateTime.iso8601   time.Time (compact, dashed, fractional seconds, Z and ±hh:mm accepted)
@@ -28,8 +28,42 @@
 // `xmlrpc:"name,omitempty"` tags, `xmlrpc:"-"` to skip, embedded structs flattened), maps with string
 // keys, slices and arrays, pointers (a nil pointer is nil) and types implementing Marshaler. An
 // int64 that does not fit 32 bits is written as <i8>, never truncated; NaN and infinities are
-// errors; a double is written in its shortest form that reads back exactly. time.Time is written in
-// UTC in the compact form 19980717T14:08:55.
+// errors; a double is written in decimal notation only, never with an exponent (the specification
+// allows none), in the shortest form that reads back exactly: 1e-300 is written as 0.000…001, 300
+// digits after the point. time.Time is written in UTC in the compact form 19980717T14:08:55.
+//
+// # Dialects
+//
+// Input is read leniently where nothing is ambiguous, output is strict. Beyond the specification,
+// decoding reads <boolean>true</boolean> and false (davexmlrpc sends them) and <int> or <i4>
+// values beyond 32 bits as 64-bit integers (Node's xmlrpc sends 5000000000 as <int>, and CPython
+// reads it); DecodeOptions.Strict (Decoder.SetStrict) refuses both, as harp did before. A 64-bit
+// value must still fit its Go target: 5000000000 into an int32 is an *UnmarshalTypeError.
+//
+// Times lose their fraction of a second: the specification's dateTime.iso8601 has none, and
+// CPython reads none, so 14:08:55.9 is written as 14:08:55 (truncated, never rounded up), while
+// JSON-RPC keeps the fraction. EncodeOptions.SecondDigits (Encoder.SetSecondDigits) writes that
+// many digits of it, 19980717T14:08:55.123 for 3, for peers that read them (xmlrpc-c, Node's
+// xmlrpc, harp itself; CPython's xmlrpc.client refuses them).
+//
+// # Positional structs and pointer targets
+//
+// Some methods answer a fixed array of mixed types, as supervisord's tailProcessStdoutLog answers
+// [string, int, bool]. A struct whose blank field carries the tag option "array" is decoded from
+// such an array, element i into member i, and encoded as one:
+//
+//	type TailLog struct {
+//		_        struct{} `xmlrpc:",array"`
+//		Bytes    string
+//		Offset   int64
+//		Overflow bool
+//	}
+//
+// The array must have exactly as many elements as the struct has members, or decoding fails with
+// an *UnmarshalTypeError rather than leaving a member zero. Alternatively, as with encoding/json,
+// an interface value that holds a non-nil pointer is decoded through the pointer, so decoding into
+// []any{&bytes, &offset, &overflow} fills the three variables; an array too short for the
+// pointers, or an element that does not fit one, is an error, never a silent zero.
 //
 // # Raw values
 //

@@ -51,6 +51,12 @@ type EncodeOptions struct {
 	// for peers that cannot read <nil/>. Nil maps and slices are never nil on the wire: they encode
 	// as an empty struct or array, as most peers' callers expect.
 	DisallowNil bool
+	// SecondDigits is how many digits of a fraction of a second a dateTime.iso8601 value carries:
+	// 0, the default, writes whole seconds (19980717T14:08:55), as the specification has it and
+	// as CPython reads it; 1 to 9 write that many (3 gives 19980717T14:08:55.123), a form that
+	// xmlrpc-c, Node's xmlrpc and harp read. The fraction is truncated, as whole seconds are, never
+	// rounded up into the next second. Values outside 0 to 9 are clamped.
+	SecondDigits int
 }
 
 // maxEncodeDepth bounds recursion while encoding, so a cyclic value fails instead of
@@ -181,6 +187,10 @@ func (e *Encoder) SetDialect(d Dialect) { e.opts.Dialect = d }
 // SetAllowNil sets whether nil values may be written (the default). With false, a nil value is an
 // error wrapping ErrNilRefused instead of a <nil/> the peer would reject.
 func (e *Encoder) SetAllowNil(allow bool) { e.opts.DisallowNil = !allow }
+
+// SetSecondDigits sets how many digits of a fraction of a second dateTime values carry (0 by
+// default, whole seconds); see EncodeOptions.SecondDigits.
+func (e *Encoder) SetSecondDigits(n int) { e.opts.SecondDigits = n }
 
 func (e *Encoder) flush(b []byte, err error) error {
 	if err != nil {
@@ -339,8 +349,9 @@ func (e *encState) writeBool(b bool) {
 	}
 }
 
-// writeFloat writes the shortest decimal that reads back as exactly f, in plain notation where
-// that is reasonable and in exponent notation for very small and very large magnitudes.
+// writeFloat writes the shortest decimal that reads back as exactly f, in plain decimal notation
+// whatever its magnitude: the specification allows no exponent, and some peers (xmlrpc-c, Perl
+// RPC::XML) read none. The longest such form, that of -math.SmallestNonzeroFloat64, has 327 bytes.
 func (e *encState) writeFloat(f float64) error {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return &UnsupportedValueError{Value: strconv.FormatFloat(f, 'g', -1, 64), Msg: "XML-RPC has no NaN or infinity"}
@@ -351,13 +362,7 @@ func (e *encState) writeFloat(f float64) error {
 	return nil
 }
 
-func appendFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.AppendFloat(b, f, 'e', -1, 64)
-	}
-	return strconv.AppendFloat(b, f, 'f', -1, 64)
-}
+func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 'f', -1, 64) }
 
 func (e *encState) writeString(s string) error {
 	e.buf = append(e.buf, "<string>"...)
@@ -378,7 +383,7 @@ func (e *encState) writeBase64(b []byte) {
 func (e *encState) writeTime(t time.Time) error {
 	e.buf = append(e.buf, "<dateTime.iso8601>"...)
 	var err error
-	if e.buf, err = appendDateTime(e.buf, t); err != nil {
+	if e.buf, err = appendDateTime(e.buf, t, e.opts.SecondDigits); err != nil {
 		return err
 	}
 	e.buf = append(e.buf, "</dateTime.iso8601>"...)
@@ -614,6 +619,9 @@ func newPointerEncoder(t reflect.Type) encoderFunc {
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
+	if isPositional(t, "xmlrpc") {
+		return newPositionalEncoder(t)
+	}
 	si := cachedStructInfo(t)
 	encs := make([]encoderFunc, len(si.Fields))
 	for i := range si.Fields {

@@ -16,7 +16,7 @@ var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
 func getDecoder(o *DecodeOptions, data []byte, pos int) *decoder {
 	d := decoderPool.Get().(*decoder)
 	scratch := d.scratch[:0]
-	*d = decoder{disallowUnknown: o.DisallowUnknownFields, maxDepth: o.maxDepth(), maxValues: o.maxValues(), loc: o.Location}
+	*d = decoder{disallowUnknown: o.DisallowUnknownFields, strict: o.Strict, maxDepth: o.maxDepth(), maxValues: o.maxValues(), loc: o.Location}
 	d.scratch = scratch
 	d.data = data
 	d.pos = pos
@@ -178,6 +178,7 @@ type decoder struct {
 	// of the options rather than pointing at them, so that options passed by value stay on
 	// the caller's stack.
 	disallowUnknown bool
+	strict          bool // DecodeOptions.Strict: no input dialects
 	maxDepth        int
 	depth           int
 	maxValues       int // the most <value> elements openValue opens
