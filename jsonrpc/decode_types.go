@@ -90,6 +90,11 @@ func (d *decoder) null(v reflect.Value) bool {
 }
 
 func anyDecoder(d *decoder, v reflect.Value) error {
+	if p, ok := heldPointer(v); ok {
+		// As encoding/json does: an interface holding a non-nil pointer is decoded through it,
+		// so []any{&name, &offset} fills name and offset instead of replacing the pointers.
+		return decoderFor(p.Type().Elem())(d, p.Elem())
+	}
 	x, err := d.natural()
 	if err != nil {
 		return err
@@ -335,6 +340,9 @@ func bigFloatDecoder(d *decoder, v reflect.Value) error {
 
 func newSliceDecoder(t reflect.Type) decoderFunc {
 	elemDec := decoderFor(t.Elem())
+	// The elements an []any target already has are kept for anyDecoder, which decodes through
+	// those that hold pointers and replaces the others.
+	keep := isEmptyInterface(t.Elem())
 	return func(d *decoder, v reflect.Value) error {
 		if d.data[d.pos] != '[' {
 			if d.null(v) {
@@ -345,22 +353,33 @@ func newSliceDecoder(t reflect.Type) decoderFunc {
 		if v.IsNil() {
 			v.Set(reflect.MakeSlice(t, 0, 4))
 		}
+		at, n, had := d.pos, 0, v.Len()
 		v.SetLen(0)
-		return d.eachElem(func(i int) error {
+		err := d.eachElem(func(i int) error {
 			if i >= v.Cap() {
 				v.Grow(1)
 			}
 			v.SetLen(i + 1)
+			n = i + 1
 			ev := v.Index(i)
-			ev.SetZero()
+			if !keep || i >= had {
+				ev.SetZero()
+			}
 			return elemDec(d, ev)
 		})
+		if err == nil && keep && n < had {
+			v.SetLen(had)
+			err = unfilledPointers(v, n, had, at)
+			v.SetLen(n)
+		}
+		return err
 	}
 }
 
 // newArrayDecoder fills a Go array; elements beyond its length are an error, missing ones zero.
 func newArrayDecoder(t reflect.Type) decoderFunc {
 	elemDec := decoderFor(t.Elem())
+	keep := isEmptyInterface(t.Elem())
 	return func(d *decoder, v reflect.Value) error {
 		if d.data[d.pos] != '[' {
 			if d.null(v) {
@@ -377,6 +396,9 @@ func newArrayDecoder(t reflect.Type) decoderFunc {
 			n++
 			return elemDec(d, v.Index(i))
 		})
+		if err == nil && keep {
+			err = unfilledPointers(v, n, v.Len(), at)
+		}
 		for ; n < v.Len(); n++ {
 			v.Index(n).SetZero()
 		}
@@ -414,6 +436,9 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 }
 
 func newStructDecoder(t reflect.Type) decoderFunc {
+	if isPositional(t) {
+		return newPositionalDecoder(t)
+	}
 	si := cachedStructInfo(t)
 	decs := make([]decoderFunc, len(si.Fields))
 	for i := range si.Fields {

@@ -46,8 +46,10 @@
 //
 //	[]byte               base64 string (standard alphabet, padded); XML-RPC base64
 //	time.Time            RFC 3339 string in UTC, fractional seconds when present
-//	                     ("2024-05-01T12:30:00Z"); XML-RPC dateTime.iso8601. Read from RFC 3339,
-//	                     from the same without a zone (UTC), and from XML-RPC's compact form.
+//	                     ("2024-05-01T12:30:00Z"); XML-RPC dateTime.iso8601, which drops the
+//	                     fraction unless xmlrpc.EncodeOptions.SecondDigits asks for it. Read from
+//	                     RFC 3339, from the same without a zone (UTC), and from XML-RPC's compact
+//	                     form.
 //	int64, uint64        number with its exact digits, also beyond 2^53; XML-RPC i8.
 //	                     EncodeOptions.LargeIntsAsStrings writes integers beyond ±(2^53-1) as
 //	                     strings instead, for JavaScript clients.
@@ -64,6 +66,14 @@
 // name; ",omitempty" and "-" apply; embedded structs are flattened with encoding/json's rules.
 // Decoding matches names exactly, then case-insensitively. Types implementing json.Marshaler and
 // json.Unmarshaler are honoured (their output is validated). Map keys are written sorted.
+//
+// A struct whose blank field is tagged `xmlrpc:",array"` (as in package xmlrpc, so one type
+// serves both protocols) is a positional struct: it is decoded from an array, element i into
+// member i, and encoded as one; an array of another length is an *UnmarshalTypeError. As with
+// encoding/json, an interface value holding a non-nil pointer is decoded through the pointer, so
+// decoding ["line", 12, true] into []any{&s, &n, &ok} fills s, n and ok; an array too short for
+// the pointers a target holds, or an element that does not fit one, is an error, never a silent
+// zero.
 //
 // # Raw values
 //

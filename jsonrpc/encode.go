@@ -511,6 +511,9 @@ func newPointerEncoder(t reflect.Type) encoderFunc {
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
+	if isPositional(t) {
+		return newPositionalEncoder(t)
+	}
 	si := cachedStructInfo(t)
 	encs := make([]encoderFunc, len(si.Fields))
 	for i := range si.Fields {
