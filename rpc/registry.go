@@ -95,10 +95,15 @@ type HelpProvider interface {
 
 // RegisterValue registers every exported method of v (with its receiver bound) under
 // prefix + "." + the method's name with its first letters lower-cased ("Add" becomes "add", "GetState"
-// "getState", "HTTPGet" "httpGet"); an empty prefix registers the bare names. Only those methods
+// "getState", "HTTPGet" "httpGet"); an empty prefix registers the bare names. RegisterValueNamed
+// chooses another naming (as written, snake_case). Only those methods
 // become callable: fields, nested values and unexported methods stay unreachable. Help texts come
 // from v's RPCHelp method when it has one. Either every method is registered or, on error, none.
 func (r *Registry) RegisterValue(prefix string, v any) error {
+	return r.registerValue(prefix, v, LowerCamel)
+}
+
+func (r *Registry) registerValue(prefix string, v any, naming Naming) error {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() {
 		return fmt.Errorf("%w: RegisterValue(nil)", ErrUnsupported)
@@ -111,7 +116,7 @@ func (r *Registry) RegisterValue(prefix string, v any) error {
 		if !gm.IsExported() || (hp != nil && gm.Name == "RPCHelp") {
 			continue
 		}
-		name := lowerFirst(gm.Name)
+		name := naming.Name(gm.Name)
 		if prefix != "" {
 			name = prefix + "." + name
 		}
