@@ -28,7 +28,7 @@ func (c *Cluster) Broadcast(ctx context.Context, method string, reply any, args 
 		return []Result{{Err: ErrClosed}}
 	}
 	o := operation{method: method, reply: reply, args: args}
-	_, mc := c.cfg.method(method)
+	_, mc := c.method(ctx, method)
 	rs, _ := c.broadcast(ctx, &o, &mc)
 	return rs
 }

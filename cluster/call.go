@@ -13,8 +13,10 @@ import (
 //
 // A call is made at most once unless told otherwise: it is tried again on another endpoint only
 // when its failure provably never reached a server (NotSent), or when the method is declared
-// Idempotent. ctx bounds all attempts together; Config.AttemptTimeout (or the method's Timeout)
-// bounds each one.
+// Idempotent. Retries go to endpoints not yet tried first; once every endpoint was tried, they go
+// round again (one routable endpoint left is retried after its backoff), up to the attempts
+// allowed and within the retry budget. ctx bounds all attempts together; Config.AttemptTimeout
+// (or the method's Timeout) bounds each one.
 func (c *Cluster) Call(ctx context.Context, method string, reply any, args ...any) error {
 	o := operation{method: method, reply: reply, args: args}
 	return c.do(ctx, &o)
@@ -30,9 +32,9 @@ func (c *Cluster) do(ctx context.Context, o *operation) error {
 		return ErrClosed
 	}
 	c.calls.Add(1)
-	mode, mc := c.cfg.method(o.method)
-	if o.shape == shapeBatch || o.shape == shapeMulti {
-		mc.Idempotent = o.idempotent(&c.cfg, &mc)
+	mode, mc := c.method(ctx, o.method)
+	if _, over := callConfig(ctx); !over && (o.shape == shapeBatch || o.shape == shapeMulti) {
+		mc.Idempotent = o.idempotent(c.methods, &mc)
 	}
 	switch mode {
 	case ModeBroadcast:
@@ -181,10 +183,21 @@ func (c *Cluster) failover(ctx context.Context, o *operation, mode Mode, mc *Met
 	pi := c.pickInfo(ctx, o, mc)
 	method := o.method
 	var attempts []Attempt
+	roundTried := false // an attempt was made since every endpoint was last tried
 	for n := 0; ; {
 		m, probe, err := c.pick(&pi)
 		if err != nil {
 			return err
+		}
+		if m == nil && roundTried {
+			// Every endpoint was tried and a retry is due (it passed the checks below, the
+			// budget and the backoff): go round again, so that a call with one routable
+			// endpoint left is retried there instead of failing after a single attempt.
+			pi.Tried, roundTried = pi.Tried[:0], false
+			m, probe, err = c.pick(&pi)
+			if err != nil {
+				return err
+			}
 		}
 		if m == nil {
 			return callError(method, attempts, reasonNoEndpoint, lastErr(attempts))
@@ -199,6 +212,7 @@ func (c *Cluster) failover(ctx context.Context, o *operation, mode Mode, mc *Met
 			continue // a removed endpoint, or one whose Caller lacks the shape: nothing was tried
 		}
 		n++
+		roundTried = true
 		switch {
 		case a.Outcome == OutcomeCancelled:
 			return callError(method, attempts, reasonContext, a.Err)

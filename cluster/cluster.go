@@ -36,6 +36,7 @@ type Cluster struct {
 	background bool
 	// deadlines bound attempts whose caller's context cannot be cancelled, by timeout; read-only
 	deadlines map[time.Duration]*sharedDeadline
+	methods   *methodTable // Config.Methods, names and patterns
 
 	snap   atomic.Pointer[snapshot]
 	closed atomic.Bool
@@ -125,6 +126,7 @@ func newCluster(ctx context.Context, r Resolver, factory Factory, cfg *Config, i
 			c.cfg.Methods[k] = v
 		}
 	}
+	c.methods = newMethodTable(c.cfg.Methods)
 	c.deadlines = newDeadlines(&c.cfg)
 	c.budget.init(&c.cfg.Retry)
 	c.ctx, c.cancel = context.WithCancel(context.Background())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -466,8 +467,61 @@ func TestAttemptsBoundedAndNotSentError(t *testing.T) {
 	for _, f := range h.callers {
 		f.set(fail(errNotSent))
 	}
-	if _, err := h.call("m"); !errors.As(err, &ce) || len(ce.Attempts) != 2 || ce.Reason != reasonNoEndpoint {
+	// Once both were tried, retries go round again, up to the attempts allowed.
+	_, err = h.call("m")
+	if !errors.As(err, &ce) || len(ce.Attempts) != 10 || ce.Reason != reasonAttempts {
 		t.Fatalf("two endpoints, ten attempts allowed: %v", err)
+	}
+	for i := 0; i < len(ce.Attempts); i += 2 {
+		if ce.Attempts[i].URL == ce.Attempts[i+1].URL {
+			t.Fatalf("round %d tried %s twice: %v", i/2, ce.Attempts[i].URL, err)
+		}
+	}
+}
+
+// TestRetryLastEndpoint: with one routable endpoint, an idempotent call whose attempt failed is
+// retried there (after its backoff, within the budget), and a call that is not idempotent is not.
+func TestRetryLastEndpoint(t *testing.T) {
+	cfg := testConfig("round_robin")
+	cfg.Methods = map[string]MethodConfig{"get": {Idempotent: true}}
+	h := newHarness(t, cfg, "a")
+	var n atomic.Int64
+	h.callers["a"].set(func(_ context.Context, _ string, reply any, _ []any) error {
+		if n.Add(1) == 1 {
+			return err500 // sent: retried only when idempotent
+		}
+		*reply.(*string) = "a"
+		return nil
+	})
+	if got, err := h.call("get"); err != nil || got != "a" || n.Load() != 2 {
+		t.Fatalf("idempotent call on the last endpoint: %q %v after %d attempts", got, err, n.Load())
+	}
+	n.Store(0)
+	var ce *CallError
+	if _, err := h.call("set"); !errors.As(err, &ce) || ce.Reason != reasonNotIdempotent || n.Load() != 1 {
+		t.Fatalf("non-idempotent call: %v after %d attempts, want one", err, n.Load())
+	}
+	// A not-sent failure is always safe to repeat, on the same endpoint too.
+	n.Store(0)
+	h.callers["a"].set(func(_ context.Context, _ string, reply any, _ []any) error {
+		if n.Add(1) < 3 {
+			return errNotSent
+		}
+		return nil
+	})
+	if _, err := h.call("set"); err != nil || n.Load() != 3 {
+		t.Fatalf("not-sent failures on the last endpoint: %v after %d attempts", err, n.Load())
+	}
+	// The retries stop at the caller's deadline, during the backoff.
+	cfg = testConfig("round_robin")
+	cfg.Retry.BaseBackoff, cfg.Retry.MaxBackoff = time.Hour, time.Hour
+	h = newHarness(t, cfg, "a")
+	h.callers["a"].set(fail(errNotSent))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := h.c.Call(ctx, "m", nil); !errors.As(err, &ce) || ce.Reason != reasonContext || time.Since(start) > 10*time.Second {
+		t.Fatalf("retry past the caller's deadline: %v after %v", err, time.Since(start))
 	}
 }
 

@@ -38,7 +38,11 @@ type Config struct {
 	// cannot be cancelled (context.Background, or one that only carries values), attempts that
 	// start within the same 5 ms share one timer, so an attempt may run up to 5 ms longer.
 	AttemptTimeout time.Duration
-	// Methods overrides the call mode and settings per method name.
+	// Methods overrides the call mode and settings per method. A key is a method's name, or a
+	// pattern in which '*' matches any run of characters and '?' one ("supervisor.get*",
+	// "system.*"), so that a service's read-only methods are declared idempotent at once. An
+	// exact name wins over every pattern, and the most specific pattern (most characters
+	// other than wildcards) over the others. WithCallConfig overrides them for one call.
 	Methods map[string]MethodConfig
 	// Retry tunes ModeFailover.
 	Retry RetryConfig
@@ -299,12 +303,3 @@ func (m Mode) valid() bool {
 
 func quote(s string) string { return "\"" + s + "\"" }
 
-// method returns the effective settings of a method.
-func (c *Config) method(name string) (mode Mode, mc MethodConfig) {
-	mc = c.Methods[name]
-	mode = mc.Mode
-	if mode == "" {
-		mode = c.Mode
-	}
-	return mode, mc
-}

@@ -38,6 +38,37 @@
 // failure that never reached a server (always safe to retry); Timeout() true is a timeout;
 // StatusCode() 5xx an HTTP failure. Calls are made at most once unless told otherwise: only
 // NotSent failures are retried, unless the method is declared Idempotent in Config.Methods.
+// Retries go to endpoints not yet tried, then round again after their backoff, so a call with one
+// routable endpoint left is retried there, within its attempts, the budget and its deadline.
+//
+// # Per-method settings
+//
+// Config.Methods is keyed by method names or by patterns ('*' any run of characters, '?' one),
+// so a service's safe methods are declared at once: supervisord's
+//
+//	cfg.Methods = map[string]cluster.MethodConfig{
+//		"supervisor.get*":  {Idempotent: true},
+//		"supervisor.read*": {Idempotent: true},
+//		"supervisor.tail*": {Idempotent: true},
+//		"system.*":         {Idempotent: true},
+//	}
+//
+// An exact name wins over every pattern, the most specific pattern over the others. For one
+// call, WithCallConfig replaces the settings its name would get.
+//
+// # Python backends
+//
+// Python's SimpleXMLRPCServer listens with a backlog of 5 (socketserver's request_queue_size)
+// and, without ThreadingMixIn, serves one call at a time. Under load its connects stall: the
+// kernel drops SYNs and the client retransmits after 1 s, then 3 s (a p99.9 of 1.3 s was seen),
+// which a 750 ms AttemptTimeout turns into failed attempts. On the Python side, raise
+// request_queue_size (a subclass attribute) and mix in socketserver.ThreadingMixIn. On harp's
+// side: an attempt that timed out while connecting never sent its request (NotSent), so it is
+// retried elsewhere even for methods that are not idempotent; the HTTP client keeps dialing in the
+// background after such an attempt, bounded by its own connect timeout (client.WithDialTimeout,
+// 30 s by default; harp's commands take --connect-timeout), and the connection it makes serves the
+// next call. Give AttemptTimeout more than one SYN retransmit (over 1 s) when first attempts
+// should not fail on a stalled connect at all.
 //
 // # Policies
 //

@@ -155,7 +155,7 @@ func (o *operation) hashKey(ctx context.Context, param int) uint64 {
 // a batch only when every entry's method is declared Idempotent, any other shape when its
 // method is (a raw body's method is its Request.Method, "batch" or "system.multicall" for
 // several calls, whose entries the cluster cannot see).
-func (o *operation) idempotent(cfg *Config, mc *MethodConfig) bool {
+func (o *operation) idempotent(methods *methodTable, mc *MethodConfig) bool {
 	if o.shape != shapeBatch && o.shape != shapeMulti {
 		return mc.Idempotent
 	}
@@ -163,7 +163,7 @@ func (o *operation) idempotent(cfg *Config, mc *MethodConfig) bool {
 		return false
 	}
 	for _, c := range o.calls {
-		if !cfg.Methods[c.Method].Idempotent {
+		if mc, _ := methods.lookup(c.Method); !mc.Idempotent {
 			return false
 		}
 	}
