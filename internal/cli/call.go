@@ -20,6 +20,7 @@ import (
 // connFlags are the flags of every command that calls a server.
 type connFlags struct {
 	timeout  time.Duration
+	connect  time.Duration
 	insecure bool
 	caFile   string
 	certFile string
@@ -39,6 +40,7 @@ func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.DurationVar(&c.connect, "connect-timeout", client.DefaultDialTimeout, "bound each connect on its own; a connect that outlives a call goes on and serves the next one")
 	fs.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate (tests only)")
 	fs.StringVar(&c.caFile, "ca", "", "PEM file of certificate authorities to verify the server against")
 	fs.StringVar(&c.certFile, "cert", "", "PEM client certificate to present (with -key)")
@@ -50,6 +52,9 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 // client builds a client for url from the flags, with any extra options after them.
 func (c *connFlags) client(url string, extra ...client.Option) (*client.Client, error) {
 	var opts []client.Option
+	if c.connect > 0 {
+		opts = append(opts, client.WithDialTimeout(c.connect))
+	}
 	if c.insecure {
 		opts = append(opts, client.WithInsecureSkipVerify())
 	}
