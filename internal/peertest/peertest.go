@@ -1,6 +1,8 @@
 // Package peertest finds the real interoperability peers (CPython, xmlrpc-c, supervisord, Node
 // packages) that harp's tests run against, and applies one rule everywhere: a missing peer skips the
-// test with a visible reason, unless HARP_PEERS=require, where it fails the test instead.
+// test with a visible reason, unless HARP_PEERS=require, where it fails the test instead. Each
+// package using peers runs its tests through Main (from its TestMain), which ends them with a
+// one-line Summary of the peers that were missing, so that go test ./... says what it skipped.
 package peertest
 
 import (
@@ -13,12 +15,14 @@ import (
 // Required reports whether HARP_PEERS=require is set, in which case a missing peer is a failure.
 func Required() bool { return os.Getenv("HARP_PEERS") == "require" }
 
-// Missing skips t with reason, or fails it when peers are required. It never returns.
+// Missing skips t with reason, or fails it when peers are required. It never returns. The skip
+// is counted for Summary, which Main prints when the package's tests end.
 func Missing(t testing.TB, reason string) {
 	t.Helper()
 	if Required() {
 		t.Fatalf("peer required (HARP_PEERS=require) but unavailable: %s", reason)
 	}
+	recordSkip(reason)
 	t.Skipf("peer unavailable (set HARP_PEERS=require to fail instead): %s", reason)
 }
 

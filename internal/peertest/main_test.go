@@ -1,0 +1,5 @@
+package peertest
+
+import "testing"
+
+func TestMain(m *testing.M) { Main(m) }
