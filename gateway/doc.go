@@ -1,0 +1,98 @@
+// Package gateway is a protocol-aware proxy in front of XML-RPC and JSON-RPC fleets: it reads
+// each call's method name, routes it to a pool of equivalent backends (a cluster.Cluster), and
+// forwards the request body as it came.
+//
+// # Configuration
+//
+// A Config is read from YAML by Load or Parse (go.yaml.in/yaml/v3): a field the schema does not
+// know is refused, and every error (a ConfigError, all of them together as ConfigErrors) names
+// the file, the line and column, the field's path and what was expected:
+//
+//	gw.yaml:6:5: pools.a.polcy: unknown field "polcy"; want one of attempt_timeout, backends, ...
+//
+// Fields left out keep DefaultLimits' and DefaultPool's values, which keep every limit on.
+//
+//	YAML                      Go                    what it does
+//	listeners[].address       Listener.Address      host:port or unix:/path; tls: {cert, key, client_ca, client_auth}
+//	admin.address             Admin.Address         /metrics, /status, /status.json, /healthz, /readyz, POST /reload
+//	limits.*                  Limits                body size, depth, batch, values, header size, timeouts
+//	routes[]                  Route                 paths, methods (exact, prefix.*, glob), protocol -> pool
+//	pools.NAME.backends[]     Backend               url (http, https, unix://), weight, backup
+//	pools.NAME.policy, mode   cluster.Config        balancing policy; failover, failfast, forking, broadcast
+//	pools.NAME.idempotent     cluster.MethodConfig  method patterns retried after failures that may have run
+//	pools.NAME.max_in_flight  (the gateway's)       calls in flight past which callers get an overload answer
+//	pools.NAME.health ...     cluster.HealthConfig  active checks (method: none turns them off)
+//	outlier, breaker, retry, hedge, slow_start      the cluster's settings of the same names
+//
+// # Calls
+//
+// A request is read within the limits (413 too large, 408 too slow, 415 an unknown encoding)
+// and parsed in full by the wire format's own decoder (xmlrpc.DecodeOptions.DecodeCallTo,
+// jsonrpc.DecodeOptions.DecodeRequests), which checks the whole document (grammar, depth,
+// size, value count) and builds nothing but the method name: nothing malformed is forwarded,
+// and a malformed request gets server's parse-error answer. The first route that matches the
+// path, the protocol and the method takes the call; none is a method-not-found fault (-32601).
+//
+// The body then goes, unchanged, through the pool's cluster (Cluster.RoundTrip) to one backend,
+// and the answer is written back with Content-Length. The answer is read into a pooled buffer
+// first, not streamed: a failed attempt can then be retried elsewhere (for an idempotent method)
+// without the caller having seen half an answer, and the answer's first element tells a fault.
+// Faults (and JSON-RPC error objects) are answers: healthy, never retried, never ejected on.
+//
+// When the gateway must answer itself, it answers in the caller's protocol (an XML-RPC fault,
+// a JSON-RPC error object under the request's id) with an HTTP status a harp cluster client
+// classifies correctly:
+//
+//	503 + Retry-After  CodeOverload     the pool has max_in_flight calls in flight: refused at once, never queued
+//	503 + Retry-After  CodeUnavailable  no backend could be reached: the call provably did not run
+//	502                CodeBadGateway   a backend failed after the call may have reached it (named in the message)
+//	504                CodeTimeout      the call's deadline passed
+//
+// So a backend that dies in the middle of a call never shows as a silent close of the caller's
+// kept-alive connection (which Python's xmlrpc.client answers by sending the call again).
+//
+// A call that is not declared idempotent (pools.NAME.idempotent) is retried only after a
+// failure that provably never reached a backend (cluster's at-most-once rule); a system.multicall
+// or batch is idempotent when all its calls are.
+//
+// The caller's deadline (Harp-Timeout) and request id (X-Request-Id) are passed on, bounded by
+// limits.call_timeout; a call without an id gets one of the gateway's, sent back in the answer's
+// X-Request-Id. Options.AccessLog writes one log/slog line per request.
+//
+// # Multicall, batches and introspection
+//
+// A system.multicall whose calls all route to one pool is forwarded whole. Otherwise it is split:
+// each pool gets its share as a system.multicall of its own (or as single calls, for pools with
+// multicall: false), the parts run at once, and the answers are put back in the caller's order;
+// a part that fails answers each of its calls with a fault naming the failure. JSON-RPC batches
+// are split the same way, responses matched by id. system.listMethods answers the union of
+// every pool's methods that the routes would send there; methodHelp and methodSignature go to
+// the pool of the method they name.
+//
+// # Reloads
+//
+// Apply swaps a new configuration in atomically; Reload re-reads the file (SIGHUP, Watch's
+// polling, and POST /reload call it). The new configuration is verified first; an invalid one is
+// refused with its errors and the running one goes on. Calls in flight finish on the pools they
+// started on. A pool whose settings (backends and in-flight limit aside) did not change keeps
+// its cluster, so its unchanged backends keep their health state, counters and connections;
+// its backends are updated with Cluster.SetEndpoints. Pools left out are closed once their calls
+// have finished. Listeners cannot change while running.
+//
+// # Observability
+//
+// Status (and /status.json) reports each pool and backend: state, weight, share, calls,
+// failures, in flight, p50/p99, ejections, availability, MTBF and MTTR, with the last state
+// changes and their reasons; /status is a live HTML page fed by server-sent events. An Observer
+// (the metrics package's) is told of every answered call with its route, pool, method and
+// Outcome; the metrics package serves them in Prometheus' format, so this package does not
+// depend on Prometheus.
+//
+// # net/http, not fasthttp
+//
+// The hot path is net/http's server with harp's client (pooled buffers, counted connections
+// that tell a call not sent from one that may have run) on the backend side. fasthttp was not
+// adopted: the at-most-once rule rests on client's NotSent classification, TLS with client
+// certificates and unix sockets come with net/http, and the gateway's share of the CPU per call
+// is measured in BenchmarkGateway (see the package's bench_test.go).
+package gateway

@@ -1,0 +1,279 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/jsonrpc"
+	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+// Handler returns the http.Handler that serves calls: mount it on any mux, or let Serve run it
+// on the configured listeners.
+func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+
+// exchange is one request as the gateway handles it.
+type exchange struct {
+	g     *Gateway
+	w     http.ResponseWriter
+	r     *http.Request
+	s     *state
+	proto string
+	body  []byte
+	start time.Time
+	route string // for the observer and the log
+	pool  string
+	meth  string
+	out   Outcome
+	id    string
+	split bool // a split multicall or batch: its parts were observed one by one
+}
+
+var callPool = sync.Pool{New: func() any { return new(xmlrpc.Call) }}
+
+func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "gateway: XML-RPC and JSON-RPC calls are POSTed", http.StatusMethodNotAllowed)
+		return
+	}
+	s := g.acquire()
+	defer s.refs.Add(-1)
+	if !s.serves(r.URL.Path) {
+		http.NotFound(w, r)
+		return
+	}
+	x := exchange{g: g, w: w, r: r, s: s, start: time.Now()}
+	buf, err := readBody(w, r, s.cfg.Limits)
+	if err != nil {
+		var be *bodyError
+		if errors.As(err, &be) {
+			http.Error(w, be.msg, be.status)
+		}
+		return
+	}
+	defer putBuf(buf)
+	x.body = *buf
+	x.proto = pickProtocol(r.Header.Get("Content-Type"), x.body)
+	switch x.proto {
+	case "xmlrpc":
+		x.serveXML()
+	case "jsonrpc":
+		x.serveJSON()
+	default:
+		http.Error(w, "gateway: want an XML-RPC (text/xml) or JSON-RPC (application/json) body", http.StatusUnsupportedMediaType)
+		return
+	}
+	x.finish()
+}
+
+// pickProtocol chooses the protocol of a body as server does: by media type, and for a missing
+// or generic one by the first byte that is not space; "" for neither.
+func pickProtocol(ct string, body []byte) string {
+	switch rpc.MediaType(ct) {
+	case "text/xml", "application/xml":
+		return "xmlrpc"
+	case "application/json", "application/json-rpc", "application/jsonrequest":
+		return "jsonrpc"
+	case "", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded":
+		for _, c := range body {
+			switch c {
+			case ' ', '\t', '\r', '\n', 0xEF, 0xBB, 0xBF:
+				continue
+			case '<':
+				return "xmlrpc"
+			case '{', '[':
+				return "jsonrpc"
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+func (x *exchange) serveXML() {
+	c := callPool.Get().(*xmlrpc.Call)
+	defer callPool.Put(c)
+	lim := x.s.cfg.Limits
+	opts := xmlrpc.DecodeOptions{MaxDepth: lim.MaxDepth, MaxSize: lim.MaxBodySize}
+	if err := opts.DecodeCallTo(c, x.body); err != nil {
+		x.refuse(gatewayError{status: http.StatusOK, code: rpc.CodeParseError, msg: "gateway: " + err.Error()}, nil, false)
+		return
+	}
+	x.meth = c.Method
+	if c.Method == rpc.MethodMulticall {
+		x.multicall(c)
+		return
+	}
+	if introspective(c.Method) && x.s.introspectionSpansPools(x.r.URL.Path, x.proto, c.Method) {
+		x.introspect(c)
+		return
+	}
+	rt := x.s.route(x.r.URL.Path, x.proto, c.Method)
+	if rt == nil {
+		x.noRoute(c.Method, nil, false)
+		return
+	}
+	x.forward(rt, c.Method, rt.pool.key(c.Method), false, nil, false)
+}
+
+func (x *exchange) serveJSON() {
+	lim := x.s.cfg.Limits
+	opts := jsonrpc.DecodeOptions{MaxDepth: lim.MaxDepth, MaxSize: lim.MaxBodySize, MaxBatch: lim.MaxBatch, MaxValues: lim.MaxValues}
+	reqs, batch, err := opts.DecodeRequests(x.body)
+	if err != nil {
+		x.refuse(gatewayError{status: http.StatusOK, code: jsonrpc.ErrorCode(err), msg: "gateway: " + err.Error()}, nil, false)
+		return
+	}
+	if batch {
+		x.meth = "batch"
+		x.batch(reqs)
+		return
+	}
+	req := &reqs[0]
+	x.meth = req.Method
+	ids := []jsonrpc.ID{req.ID}
+	if req.Err != nil {
+		x.out = OutcomeRefused
+		x.writeBody(http.StatusOK, jsonType, new(jsonrpc.EncodeOptions).AppendError(nil, req, req.Err))
+		return
+	}
+	if introspective(req.Method) && x.s.introspectionSpansPools(x.r.URL.Path, x.proto, req.Method) {
+		x.introspectJSON(req)
+		return
+	}
+	rt := x.s.route(x.r.URL.Path, x.proto, req.Method)
+	if rt == nil {
+		x.noRoute(req.Method, ids, false)
+		return
+	}
+	x.forward(rt, req.Method, rt.pool.key(req.Method), req.IsNotification(), ids, false)
+}
+
+func (x *exchange) noRoute(method string, ids []jsonrpc.ID, batch bool) {
+	x.refuse(gatewayError{status: http.StatusOK, code: CodeNoRoute, msg: fmt.Sprintf("gateway: no route for method %q", method)}, ids, batch)
+}
+
+// refuse answers e itself: the request is not forwarded.
+func (x *exchange) refuse(e gatewayError, ids []jsonrpc.ID, batch bool) {
+	x.out = OutcomeRefused
+	writeError(x.w, x.proto, e, ids, batch)
+}
+
+// forward sends the body to the route's pool and writes the answer back. key is the name the
+// cluster configures the call by; ids are the JSON-RPC ids answered when the gateway must answer
+// itself.
+func (x *exchange) forward(rt *route, method, key string, notification bool, ids []jsonrpc.ID, batch bool) {
+	p := rt.pool
+	x.route, x.pool = rt.name, p.name
+	if !p.acquire() {
+		x.out = OutcomeOverload
+		writeError(x.w, x.proto, overloadError(p), ids, batch)
+		return
+	}
+	defer p.release()
+	ctx, cancel := x.context(method, p)
+	defer cancel()
+	buf := getBuf()
+	defer putBuf(buf)
+	req := rpc.Request{Protocol: x.proto, Method: key, Body: x.body, Notification: notification}
+	out, err := p.cluster.RoundTrip(ctx, &req, (*buf)[:0])
+	*buf = out[:0]
+	if err != nil {
+		e := failure(ctx, p.name, method, err)
+		x.out = OutcomeError
+		if e.status == http.StatusGatewayTimeout {
+			x.out = OutcomeTimeout
+		}
+		writeError(x.w, x.proto, e, ids, batch)
+		return
+	}
+	x.out = OutcomeOK
+	if len(out) == 0 {
+		x.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if isFault(x.proto, out) {
+		x.out = OutcomeFault
+	}
+	ct := xmlType
+	if x.proto == "jsonrpc" {
+		ct = jsonType
+	}
+	x.writeBody(http.StatusOK, ct, out)
+}
+
+func overloadError(p *pool) gatewayError {
+	return gatewayError{
+		status: http.StatusServiceUnavailable, code: CodeOverload, retryAfter: p.cfg.RetryAfter,
+		msg: fmt.Sprintf("gateway: pool %s is overloaded: %d calls in flight; retry later", p.name, p.cfg.MaxInFlight),
+	}
+}
+
+// failure maps a cluster error to the gateway's answer: 504 for a deadline, 503 when no backend
+// was reached (the call provably did not run), 502 naming the cause otherwise.
+func failure(ctx context.Context, pool, method string, err error) gatewayError {
+	switch cluster.Classify(ctx, err) {
+	case cluster.OutcomeTimeout, cluster.OutcomeCancelled:
+		return gatewayError{status: http.StatusGatewayTimeout, code: CodeTimeout,
+			msg: fmt.Sprintf("gateway: pool %s: %s: no answer within the deadline: %v", pool, method, err)}
+	case cluster.OutcomeNotSent:
+		return gatewayError{status: http.StatusServiceUnavailable, code: CodeUnavailable, retryAfter: time.Second,
+			msg: fmt.Sprintf("gateway: pool %s: %s: not sent, no backend available: %v", pool, method, err)}
+	}
+	if errors.Is(err, cluster.ErrNoEndpoints) {
+		return gatewayError{status: http.StatusServiceUnavailable, code: CodeUnavailable, retryAfter: time.Second,
+			msg: fmt.Sprintf("gateway: pool %s: %s: no backend available: %v", pool, method, err)}
+	}
+	return gatewayError{status: http.StatusBadGateway, code: CodeBadGateway,
+		msg: fmt.Sprintf("gateway: pool %s: %s: backend failed: %v", pool, method, err)}
+}
+
+// context returns the call's context: the caller's deadline (Harp-Timeout) bounded by the call
+// timeout, its request id (or a fresh one, sent back in X-Request-Id), and the hash key of method
+// for hashing policies. It is called once per request, before any goroutine of a split starts.
+func (x *exchange) context(method string, p *pool) (context.Context, context.CancelFunc) {
+	d := x.s.cfg.Limits.CallTimeout
+	if h := x.r.Header.Get(rpc.TimeoutHeader); h != "" {
+		if t, err := rpc.ParseTimeout(h); err == nil && t < d {
+			d = t
+		}
+	}
+	ctx, cancel := context.WithTimeout(x.r.Context(), d)
+	x.id = x.r.Header.Get(rpc.RequestIDHeader)
+	if !rpc.ValidRequestID(x.id) {
+		x.id = x.g.requestID()
+	}
+	x.w.Header().Set(rpc.RequestIDHeader, x.id)
+	ctx = rpc.WithRequestID(ctx, x.id)
+	if p != nil {
+		ctx = p.hashCtx(ctx, method)
+	}
+	return ctx, cancel
+}
+
+func (x *exchange) writeBody(status int, ct string, body []byte) {
+	h := x.w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	x.w.WriteHeader(status)
+	x.w.Write(body)
+}
+
+// finish tells the observer and writes the access log.
+func (x *exchange) finish() {
+	if o := x.g.opts.Observer; o != nil && x.out != "" && !x.split {
+		o.ObserveCall(&CallInfo{Route: x.route, Pool: x.pool, Method: x.meth, Protocol: x.proto, Outcome: x.out, Duration: time.Since(x.start)})
+	}
+	if x.g.opts.AccessLog {
+		x.g.log.Info("gateway: call", "method", x.meth, "proto", x.proto, "route", x.route, "pool", x.pool,
+			"outcome", string(x.out), "duration", time.Since(x.start), "request_id", x.id, "remote", x.r.RemoteAddr)
+	}
+}

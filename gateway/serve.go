@@ -1,0 +1,167 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// Serve opens the configured listeners (and the admin listener), serves until ctx ends, then
+// stops accepting, lets the calls in flight finish (at most Limits.ShutdownTimeout) and closes
+// the pools. Listeners stay open across Apply and Reload. ready, when not nil, is called with the
+// bound addresses (calls first, admin last) once every listener is open.
+func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error {
+	cfg := g.Config()
+	var servers []*http.Server
+	var lns []net.Listener
+	closeAll := func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}
+	for i, l := range cfg.Listeners {
+		ln, err := listen(l.Address, l.TLS)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("gateway: listeners[%d] %s: %w", i, l.Address, err)
+		}
+		lns = append(lns, ln)
+		servers = append(servers, g.httpServer(g.Handler(), cfg.Limits))
+	}
+	if cfg.Admin.Address != "" {
+		ln, err := listen(cfg.Admin.Address, nil)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("gateway: admin %s: %w", cfg.Admin.Address, err)
+		}
+		lns = append(lns, ln)
+		servers = append(servers, g.httpServer(g.AdminHandler(), cfg.Limits))
+	}
+	if ready != nil {
+		addrs := make([]net.Addr, len(lns))
+		for i, l := range lns {
+			addrs[i] = l.Addr()
+		}
+		ready(addrs)
+	}
+	errc := make(chan error, len(lns))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(lns[i]) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), g.Config().Limits.ShutdownTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		srv.Shutdown(sctx)
+	}
+	g.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (g *Gateway) httpServer(h http.Handler, lim Limits) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderSize,
+	}
+}
+
+// listen opens a TCP (host:port) or unix (unix:/path) listener, with TLS when t is set. A stale
+// unix socket file is removed first.
+func listen(addr string, t *TLS) (net.Listener, error) {
+	var ln net.Listener
+	var err error
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Remove(path)
+		}
+		ln, err = net.Listen("unix", path)
+	} else {
+		ln, err = net.Listen("tcp", addr)
+	}
+	if err != nil || t == nil {
+		return ln, err
+	}
+	tc, err := tlsConfig(t)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return tls.NewListener(ln, tc), nil
+}
+
+func tlsConfig(t *TLS) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
+	if t.ClientCA != "" {
+		pem, err := os.ReadFile(t.ClientCA)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificate in %s", t.ClientCA)
+		}
+		tc.ClientCAs = pool
+		switch t.ClientAuth {
+		case "request":
+			tc.ClientAuth = tls.VerifyClientCertIfGiven
+		case "none":
+			tc.ClientAuth = tls.NoClientCert
+		default:
+			tc.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return tc, nil
+}
+
+// Watch re-reads Options.ConfigFile whenever its modification time or size changes, checking
+// every interval until ctx ends. An invalid file is refused (logged, and reported by the status)
+// and the running configuration goes on.
+func (g *Gateway) Watch(ctx context.Context, interval time.Duration) {
+	if g.opts.ConfigFile == "" {
+		return
+	}
+	stamp := func() (time.Time, int64) {
+		fi, err := os.Stat(g.opts.ConfigFile)
+		if err != nil {
+			return time.Time{}, -1
+		}
+		return fi.ModTime(), fi.Size()
+	}
+	mt, size := stamp()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m, s := stamp()
+		if s < 0 || m.Equal(mt) && s == size {
+			continue
+		}
+		mt, size = m, s
+		g.Reload()
+	}
+}
