@@ -27,6 +27,9 @@ var (
 	errBadGzip      = &bodyError{http.StatusBadRequest, "request body is not valid gzip"}
 	errBadEncoding  = &bodyError{http.StatusUnsupportedMediaType, "unsupported Content-Encoding (identity or gzip)"}
 	errBodyReadFail = &bodyError{http.StatusBadRequest, "cannot read request body"}
+	errBodiesBusy   = &bodyError{http.StatusServiceUnavailable, "server busy: too many request bodies being read"}
+	errBudgetFull   = &bodyError{http.StatusServiceUnavailable, "server busy: memory budget full"}
+	errOverBudget   = &bodyError{http.StatusRequestEntityTooLarge, "request or its answer too large for the memory budget"}
 )
 
 // reqState is what serving one call needs, pooled as one: the request and response buffers and
@@ -34,6 +37,7 @@ var (
 type reqState struct {
 	in, out []byte
 	dr      deadlineReader
+	res     reservation // what the request holds of the memory budget
 }
 
 const maxPooled = 1 << 20
@@ -53,6 +57,7 @@ func putState(st *reqState) {
 	}
 	st.in, st.out = st.in[:0], st.out[:0]
 	st.dr = deadlineReader{}
+	st.res = reservation{}
 	statePool.Put(st)
 }
 
@@ -71,19 +76,23 @@ func putBuf(b *[]byte) {
 var gzipReaders sync.Pool // *gzip.Reader
 
 // readBody reads the request body into st.in (grown as needed), decompressing gzip, within the
-// size limit and deadlines, and returns it. Errors are *bodyError.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, st *reqState) ([]byte, error) {
-	body, err := s.readBodyInto(w, r, st.in, &st.dr)
+// size limit, deadlines and st.res's share of the memory budget, and returns it. own tells that
+// the request came through Serve (see ownServerKey). Errors are *bodyError.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, st *reqState, own bool) ([]byte, error) {
+	body, err := s.readBodyInto(w, r, st.in, &st.dr, own, &st.res)
 	st.in = body[:0]
 	return body, err
 }
 
-func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte, dr *deadlineReader) ([]byte, error) {
+func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte, dr *deadlineReader, own bool, res *reservation) ([]byte, error) {
 	max := s.cfg.MaxBodySize
 	if r.ContentLength > max {
 		return buf, errTooLarge
 	}
-	own := r.Body != http.NoBody && r.Context().Value(ownServerKey{}) != nil
+	if r.ContentLength > 0 && !res.b.fits(res.p, (1+decodeFactor)*r.ContentLength) {
+		return buf, errOverBudget
+	}
+	own = own && r.Body != http.NoBody
 	if fastpath.Enabled && own && r.ContentLength > 0 && r.ContentLength < int64(cap(buf)-len(buf)) && len(r.Header["Content-Encoding"]) == 0 {
 		// The usual small body: its first read runs under the deadline net/http set (see
 		// deadlineReader) and mostly brings all of it, so the guarded reader is only set up for
@@ -98,6 +107,13 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 		}
 		own = false // the next read sets its own deadline
 	}
+	// A body that takes more than one read counts among the bodies being read until it is in.
+	if r.Body != http.NoBody {
+		if !s.startBody(res.p) {
+			return buf, errBodiesBusy
+		}
+		defer s.endBody(res.p)
+	}
 	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
 		timeout: s.cfg.BodyTimeout, ok: r.Body != http.NoBody}
 	dr.inherit = own
@@ -111,11 +127,10 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 		dr.r = nil
 	}()
 	var src io.Reader = dr
+	var hint int64 // the size to grow the buffer to at once, when known
 	switch enc := r.Header["Content-Encoding"]; {
 	case len(enc) == 0 || strings.EqualFold(enc[0], "identity"):
-		if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength+1 {
-			buf = make([]byte, 0, r.ContentLength+1)
-		}
+		hint = r.ContentLength + 1
 	case strings.EqualFold(enc[0], "gzip") || strings.EqualFold(enc[0], "x-gzip"):
 		zr, _ := gzipReaders.Get().(*gzip.Reader)
 		var err error
@@ -132,7 +147,7 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 	default:
 		return buf, errBadEncoding
 	}
-	buf, err := readLimited(src, buf, max)
+	buf, err := readLimited(src, buf, max, hint, res)
 	if err != nil {
 		if src != io.Reader(dr) {
 			return buf, classify(err, errBadGzip)
@@ -142,14 +157,20 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 	return buf, nil
 }
 
-// readLimited appends all of src to buf, failing with errTooLarge past max bytes.
-func readLimited(src io.Reader, buf []byte, max int64) ([]byte, error) {
+// readLimited appends all of src to buf, failing with errTooLarge past max bytes. The buffer
+// grows as the bytes arrive, by doubling up to hint (the declared length, when known) and past
+// it, each growth reserved in res first: a body holds memory for what it sent, not for what it
+// declared, and never more than the budget lets it.
+func readLimited(src io.Reader, buf []byte, max, hint int64, res *reservation) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > max {
 				return buf, errTooLarge
 			}
-			buf = append(buf, 0)[:len(buf)]
+			var err error
+			if buf, err = growBody(buf, max, hint, res); err != nil {
+				return buf, err
+			}
 		}
 		room := buf[len(buf):cap(buf)]
 		if int64(len(buf))+int64(len(room)) > max+1 {
@@ -167,6 +188,26 @@ func readLimited(src io.Reader, buf []byte, max int64) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// growBody returns buf with room for more: twice its capacity (at least 4 KiB), or hint when
+// that is less than one more doubling away, never past limit+1, once res has reserved the new
+// capacity.
+func growBody(buf []byte, limit, hint int64, res *reservation) ([]byte, error) {
+	c := int64(cap(buf))
+	n := min(max(2*c, 4096), limit+1)
+	if hint > c && hint < 2*n {
+		n = min(hint, limit+1)
+	}
+	if !res.resize(n) {
+		if !res.b.fits(res.p, n+decodeFactor*int64(len(buf))) {
+			return buf, errOverBudget
+		}
+		return buf, errBudgetFull
+	}
+	nb := make([]byte, len(buf), n)
+	copy(nb, buf)
+	return nb, nil
 }
 
 // classify turns a read error into the answer it deserves; other is for malformed content.

@@ -68,8 +68,28 @@ type Config struct {
 	// is abandoned and the call answered with an internal error fault. 0 means none.
 	CallTimeout time.Duration
 	// MaxInFlight, when positive, caps the calls served at once; beyond it a request gets 503 with
-	// a Retry-After of RetryAfter.
+	// a Retry-After of RetryAfter. A call counts once its body is read: bodies still arriving
+	// count against MaxBodies instead.
 	MaxInFlight int
+	// MaxBodies caps the request bodies being read at once past their first read (a body that
+	// comes in one read never waits); beyond it a request gets 503 with Retry-After at once, so
+	// that clients trickling their bodies cannot hold the calls of others.
+	MaxBodies int
+	// MemoryBudget bounds the bytes the server holds for requests at once: request bodies being
+	// read (as they arrive, never from their declared length alone), the values decoded from
+	// them (reckoned at twice the body) and answers being written. A request that does not fit
+	// gets 503 with a Retry-After of RetryAfter at once, and 413 if it could never fit (a body or
+	// an answer larger than the budget, or than its peer's share); everyone else is served. The
+	// bytes beyond it are the runtime's and the connections' own (about 20 KiB each).
+	MemoryBudget int64
+	// PeerShare is the share of MaxConns, MaxBodies and MemoryBudget that the connections from
+	// one IP address may hold at once under Serve, so that one client cannot take all of them.
+	// 0 or 1 turns the per-peer limits off, as for a trusted gateway in front, whose address
+	// every request shares.
+	PeerShare float64
+	// MaxConns caps the connections open at once under Serve; a connection beyond it, or beyond
+	// its peer's share of it, is closed as soon as it is accepted. 0 means no cap.
+	MaxConns int
 	// RetryAfter is announced with 503 answers, rounded up to whole seconds.
 	RetryAfter time.Duration
 	// GzipThreshold is the response size, in bytes, above which a response is gzip-compressed for
@@ -105,6 +125,10 @@ type Config struct {
 	// longer than this is closed within an eighth of the timeout (at most 2 s) after it, which
 	// also cancels a call still running; over TLS the answer's writes fail. 0 means none.
 	WriteTimeout time.Duration
+	// WriteStallTimeout closes a connection whose answer makes no progress (no 32 KiB piece
+	// taken by the client) this long, within a quarter of it after, TLS connections included:
+	// a client that never reads its answer holds it this long, not WriteTimeout. 0 means none.
+	WriteStallTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle this long (over plain HTTP, within an eighth
 	// of the timeout, at most 2 s, after it). 0 means none.
 	IdleTimeout time.Duration
@@ -115,9 +139,12 @@ type Config struct {
 }
 
 // DefaultConfig returns the default configuration: paths "/" and "/RPC2" serving XML-RPC and
-// JSON-RPC, 16 MiB bodies, depth 100, JSON-RPC batches of 1,000 and 1,000,000 values, a 750 ms body stall timeout within 60 s for the whole body, no call timeout, no in-flight
-// cap (Retry-After 1 s when set), gzip above 1400 bytes, documentation on, no authentication; for
-// Serve, a 1 s header timeout, 120 s write and idle timeouts, 64 KiB headers and 30 s to drain.
+// JSON-RPC, 16 MiB bodies, depth 100, JSON-RPC batches of 1,000 and 1,000,000 values, a 750 ms
+// body stall timeout within 60 s for the whole body, no call timeout, no in-flight cap, 256
+// bodies being read and a 256 MiB memory budget (Retry-After 1 s), gzip above 1400 bytes,
+// documentation on, no authentication; for Serve, 10,000 connections, a quarter of them, of the
+// bodies and of the budget per IP address, a 1 s header timeout, 120 s write and idle timeouts,
+// a 5 s write stall timeout, 64 KiB headers and 30 s to drain.
 func DefaultConfig() *Config {
 	return &Config{
 		Paths:             []string{"/", "/RPC2"},
@@ -128,6 +155,11 @@ func DefaultConfig() *Config {
 		BodyStallTimeout:  750 * time.Millisecond,
 		BodyTimeout:       60 * time.Second,
 		RetryAfter:        time.Second,
+		MaxBodies:         256,
+		MemoryBudget:      256 << 20,
+		PeerShare:         0.25,
+		MaxConns:          10_000,
+		WriteStallTimeout: 5 * time.Second,
 		GzipThreshold:     1400,
 		Title:             "harp RPC service",
 		Realm:             "harp",
@@ -158,8 +190,14 @@ func VerifyConfig(c *Config) error {
 		return bad("BodyStallTimeout and BodyTimeout must be positive")
 	case c.CallTimeout < 0 || c.MaxInFlight < 0:
 		return bad("CallTimeout and MaxInFlight must not be negative")
-	case c.MaxInFlight > 0 && c.RetryAfter <= 0:
-		return bad("RetryAfter must be positive with MaxInFlight")
+	case c.RetryAfter <= 0:
+		return bad("RetryAfter must be positive")
+	case c.MaxBodies <= 0 || c.MemoryBudget <= 0:
+		return bad("MaxBodies and MemoryBudget must be positive")
+	case c.MaxConns < 0 || c.WriteStallTimeout < 0:
+		return bad("MaxConns and WriteStallTimeout must not be negative")
+	case !(c.PeerShare >= 0 && c.PeerShare <= 1):
+		return bad("PeerShare must be between 0 and 1")
 	case c.ReadHeaderTimeout <= 0:
 		return bad("ReadHeaderTimeout must be positive: without it a client trickling headers holds a connection forever")
 	case c.WriteTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 || c.ShutdownTimeout < 0:

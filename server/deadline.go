@@ -8,7 +8,8 @@ import (
 
 // ownServerKey marks the contexts of requests served by httpServer's server, whose read deadline
 // at the start of the body is known: net/http sets ReadTimeout (equal to ReadHeaderTimeout) from
-// the start of each request, so the first read of a body runs under it (see deadlineReader).
+// the start of each request, so the first read of a body runs under it (see deadlineReader). Its
+// value is the request's *watchedConn, which knows the peer.
 type ownServerKey struct{}
 
 // deadlineReader reads a request body under a read deadline of at most stall from the last renewal,

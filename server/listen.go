@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 )
 
 // httpServer returns an http.Server running s with the configured timeouts; with a watchdog, that
@@ -24,14 +26,19 @@ func (s *Server) httpServer(ctx context.Context, wd *watchdog) *http.Server {
 		IdleTimeout:    s.cfg.IdleTimeout,
 		MaxHeaderBytes: s.cfg.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
-		BaseContext: func(net.Listener) context.Context {
-			return context.WithValue(context.WithoutCancel(ctx), ownServerKey{}, true)
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if tc, ok := c.(*tls.Conn); ok {
+				c = tc.NetConn()
+			}
+			wc, _ := c.(*watchedConn)
+			return context.WithValue(ctx, ownServerKey{}, wc)
 		},
 	}
 	if hs.IdleTimeout == 0 {
 		hs.IdleTimeout = -1 // none; net/http would take ReadTimeout for 0
 	}
-	if wd != nil {
+	if wd != nil && s.cfg.TLSConfig == nil {
 		hs.WriteTimeout, hs.IdleTimeout = 0, -1
 		hs.ConnState = wd.connState
 	}
@@ -55,15 +62,18 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var wd *watchdog
 	if s.cfg.TLSConfig == nil {
-		wd = newWatchdog(s.cfg.WriteTimeout, s.cfg.IdleTimeout)
+		wd = newWatchdog(s.cfg.WriteTimeout, s.cfg.IdleTimeout, s.cfg.WriteStallTimeout)
+	} else {
+		wd = newWatchdog(0, 0, s.cfg.WriteStallTimeout) // net/http bounds the rest over TLS
 	}
 	hs := s.httpServer(ctx, wd)
+	ln = watchedListener{Listener: ln, wd: wd, peers: s.peers, refused: &s.refused}
+	stop := make(chan struct{})
+	defer close(stop)
 	if wd != nil {
-		ln = wd.listener(ln)
-		stop := make(chan struct{})
-		defer close(stop)
 		go wd.run(stop)
 	}
+	go s.reclaim(stop, time.Second)
 	s.mu.Lock()
 	s.https[hs] = struct{}{}
 	s.mu.Unlock()

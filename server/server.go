@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
@@ -27,8 +28,13 @@ type Server struct {
 	handler  http.Handler       // the core wrapped in Config.Middleware
 	log      *slog.Logger
 	inflight atomic.Int64
-	retry    []string // Retry-After value
-	wwwAuth  []string // WWW-Authenticate value
+	bodies   atomic.Int64 // bodies being read past their first read
+	budget   *budget
+	peers    *peers
+	reclaims atomic.Int64 // times memory was given back to the OS after a burst
+	refused  atomic.Int64 // connections closed as soon as accepted
+	retry    []string     // Retry-After value
+	wwwAuth  []string     // WWW-Authenticate value
 	docs     docCache
 
 	mu    sync.Mutex
@@ -57,7 +63,8 @@ func New(d rpc.Dispatcher, cfg *Config) (*Server, error) {
 	if r, ok := d.(*rpc.Registry); ok && r == nil {
 		return nil, fmt.Errorf("%w: nil registry", ErrInvalidConfig)
 	}
-	s := &Server{cfg: *cfg, d: d, log: cfg.Logger, https: make(map[*http.Server]struct{})}
+	s := &Server{cfg: *cfg, d: d, log: cfg.Logger, https: make(map[*http.Server]struct{}),
+		budget: newBudget(cfg.MemoryBudget, cfg.PeerShare), peers: newPeers(cfg)}
 	s.cfg.Paths = append([]string(nil), cfg.Paths...)
 	s.cfg.XMLRPCPaths = append([]string(nil), cfg.XMLRPCPaths...)
 	s.cfg.JSONRPCPaths = append([]string(nil), cfg.JSONRPCPaths...)
@@ -124,7 +131,15 @@ func (s *Server) Dispatcher() rpc.Dispatcher { return s.d }
 func (s *Server) Core() *rpc.Server { return s.core }
 
 // InFlight returns the number of calls being served now, abandoned ones still running included.
+// A call counts once its request body is read.
 func (s *Server) InFlight() int { return int(s.inflight.Load() + s.core.Abandoned()) }
+
+// MemoryUsed returns the bytes of Config.MemoryBudget reserved now.
+func (s *Server) MemoryUsed() int64 { return s.budget.Used() }
+
+// RefusedConns returns how many connections Serve closed as soon as it accepted them, for being
+// over Config.MaxConns or their peer's share of it.
+func (s *Server) RefusedConns() int64 { return s.refused.Load() }
 
 // ServeHTTP serves one request: a call (POST), the documentation page (GET, HEAD), or a refusal.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -209,15 +224,6 @@ func Users(passwords map[string]string) func(user, password string) bool {
 }
 
 func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []codec) {
-	n := s.inflight.Add(1)
-	defer s.inflight.Add(-1)
-	if s.cfg.MaxInFlight > 0 && n+s.core.Abandoned() > int64(s.cfg.MaxInFlight) {
-		w.Header()["Retry-After"] = s.retry
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: too many calls in flight",
-			slog.String("remote", r.RemoteAddr), slog.Int("limit", s.cfg.MaxInFlight))
-		httpError(w, http.StatusServiceUnavailable, "server busy: too many calls in flight")
-		return
-	}
 	ctx, cancel := callContext(r)
 	if cancel != nil {
 		defer cancel()
@@ -227,22 +233,35 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	if debug {
 		start = time.Now()
 	}
+	wc, own := r.Context().Value(ownServerKey{}).(*watchedConn)
 	st := getState()
+	st.res = reservation{b: s.budget}
+	if wc != nil {
+		st.res.p = wc.peer
+	}
 	abandoned := false
 	defer func() {
+		st.res.release()
 		if !abandoned { // an abandoned handler may still use the buffers: leave them to the GC
 			putState(st)
 		}
 	}()
-	body, err := s.readBody(w, r, st)
+	body, err := s.readBody(w, r, st, own)
+	if err == nil && !st.res.resize(int64(cap(body))+decodeFactor*int64(len(body))) {
+		s.refuse(ctx, w, r, s.refusal(&st.res, int64(cap(body))+decodeFactor*int64(len(body))), false)
+		return
+	}
 	if err != nil {
-		be := err.(*bodyError)
-		s.log.LogAttrs(ctx, slog.LevelInfo, "server: request refused", slog.String("remote", r.RemoteAddr),
-			slog.Int("status", be.status), slog.String("reason", be.msg), slog.String("request_id", rpc.RequestID(ctx)))
-		if be.status == http.StatusRequestEntityTooLarge || be.status == http.StatusRequestTimeout {
-			w.Header()["Connection"] = closeHeader
-		}
-		httpError(w, be.status, be.msg)
+		s.refuse(ctx, w, r, err.(*bodyError), true)
+		return
+	}
+	n := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	if s.cfg.MaxInFlight > 0 && n+s.core.Abandoned() > int64(s.cfg.MaxInFlight) {
+		w.Header()["Retry-After"] = s.retry
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: too many calls in flight",
+			slog.String("remote", r.RemoteAddr), slog.Int("limit", s.cfg.MaxInFlight))
+		httpError(w, http.StatusServiceUnavailable, "server busy: too many calls in flight")
 		return
 	}
 	c := s.pick(codecs, r.Header, body)
@@ -250,6 +269,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	abandoned = !ok
 	if ok {
 		st.out = resp[:0]
+		if cap(st.in) > maxPooled {
+			st.in = st.in[:0:0] // the body is done with: let the GC have it while the answer goes
+		}
 	}
 	if debug {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "server: call", slog.String("protocol", c.Name()),
@@ -261,7 +283,45 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if need := s.answerCost(r, resp, st); !st.res.resize(need) {
+		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
+		return
+	}
 	s.writeResponse(w, r, c.contentType, resp)
+}
+
+// answerCost is the bytes of the budget writing resp holds: its buffer, the body's while it is
+// still held, and a compressed copy when it is to be compressed.
+func (s *Server) answerCost(r *http.Request, resp []byte, st *reqState) int64 {
+	n := int64(cap(resp)) + int64(cap(st.in))
+	if s.cfg.GzipThreshold >= 0 && len(resp) > s.cfg.GzipThreshold && acceptsGzip(r.Header["Accept-Encoding"]) {
+		n += int64(len(resp))
+	}
+	return n
+}
+
+// refusal is the answer to a request needing n bytes that res could not reserve: 413 when it
+// could never fit, 503 (busy) when it could later.
+func (s *Server) refusal(res *reservation, n int64) *bodyError {
+	if !res.b.fits(res.p, n) {
+		return errOverBudget
+	}
+	return errBudgetFull
+}
+
+// refuse answers a request the server will not serve with be's status and reason, logged, with
+// a Retry-After when the refusal is about the moment. A request refused while its body was
+// being read (unread) closes its connection, since the rest of the body is not read.
+func (s *Server) refuse(ctx context.Context, w http.ResponseWriter, r *http.Request, be *bodyError, unread bool) {
+	s.log.LogAttrs(ctx, slog.LevelInfo, "server: request refused", slog.String("remote", r.RemoteAddr),
+		slog.Int("status", be.status), slog.String("reason", be.msg), slog.String("request_id", rpc.RequestID(ctx)))
+	if be.status == http.StatusServiceUnavailable {
+		w.Header()["Retry-After"] = s.retry
+	}
+	if unread && be.status != http.StatusBadRequest && be.status != http.StatusUnsupportedMediaType {
+		w.Header()["Connection"] = closeHeader
+	}
+	httpError(w, be.status, be.msg)
 }
 
 // pick returns the codec among cs a request with headers h and body is for.

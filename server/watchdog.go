@@ -22,19 +22,37 @@ import (
 //
 // TLS connections keep net/http's own timeouts: over HTTP/2 one connection carries many requests
 // at once, and net/http bounds each of them.
+//
+// The watchdog also ends a connection whose answer makes no progress for the stall timeout
+// (Config.WriteStallTimeout): a client that does not read its answer would otherwise pin it for
+// the whole write timeout. Writes go out in pieces of at most stallChunk bytes, and a connection
+// still in one piece after the stall timeout is closed, TLS connections included (their
+// records are written to the connection beneath).
 type watchdog struct {
-	tick        time.Duration
-	write, idle int64 // the timeouts in ticks, 0 for none
-	epoch       atomic.Int64
-	mu          sync.Mutex
-	conns       map[*watchedConn]struct{}
+	tick               time.Duration
+	write, idle, stall int64 // the timeouts in ticks, 0 for none
+	epoch              atomic.Int64
+	stalls             atomic.Int64 // connections closed for a stalled write
+	mu                 sync.Mutex
+	conns              map[*watchedConn]struct{}
 }
 
-// watchedConn is a connection the watchdog watches. Its state is the epoch of its last change of
-// phase, shifted left by two, or'ed with the phase.
+// stallChunk is the most a watched connection writes in one piece: a write makes progress
+// whenever a piece is taken, so a reader must take at least stallChunk bytes per stall timeout
+// (6.4 KiB/s at the default 5 s) to keep its connection.
+const stallChunk = 32 << 10
+
+// watchedConn is a connection accepted by Serve. Its state is the epoch of its last change of
+// phase, shifted left by two, or'ed with the phase; writing is 1 + the epoch at which the piece
+// being written started, 0 when none is. It counts in its peer's connections until closed.
 type watchedConn struct {
 	net.Conn
-	state atomic.Int64
+	state   atomic.Int64
+	writing atomic.Int64
+	closed  atomic.Bool
+	wd      *watchdog // nil: not watched
+	peers   *peers
+	peer    *peer // nil: not counted
 }
 
 const (
@@ -45,13 +63,14 @@ const (
 	phaseMask   = 3
 )
 
-// newWatchdog returns a watchdog for the timeouts, or nil when both are 0 (none).
-func newWatchdog(write, idle time.Duration) *watchdog {
-	if write <= 0 && idle <= 0 {
+// newWatchdog returns a watchdog for the timeouts, or nil when all are 0 (none). The stall
+// timeout is measured in quarters of itself at least, the others in sixteenths.
+func newWatchdog(write, idle, stall time.Duration) *watchdog {
+	if write <= 0 && idle <= 0 && stall <= 0 {
 		return nil
 	}
 	tick := time.Second
-	for _, d := range []time.Duration{write, idle} {
+	for _, d := range []time.Duration{write, idle, stall * 4} {
 		if d > 0 && d/16 < tick {
 			tick = max(d/16, time.Millisecond)
 		}
@@ -62,11 +81,23 @@ func newWatchdog(write, idle time.Duration) *watchdog {
 		}
 		return int64((d + tick - 1) / tick)
 	}
-	return &watchdog{tick: tick, write: ticks(write), idle: ticks(idle), conns: make(map[*watchedConn]struct{})}
+	return &watchdog{tick: tick, write: ticks(write), idle: ticks(idle), stall: ticks(stall),
+		conns: make(map[*watchedConn]struct{})}
 }
 
-// listener wraps ln so that its connections can be watched.
-func (wd *watchdog) listener(ln net.Listener) net.Listener { return watchedListener{ln} }
+// watch adds c to the connections the watchdog watches.
+func (wd *watchdog) watch(c *watchedConn) {
+	wd.mu.Lock()
+	wd.conns[c] = struct{}{}
+	wd.mu.Unlock()
+}
+
+// forget removes c from the connections the watchdog watches.
+func (wd *watchdog) forget(c *watchedConn) {
+	wd.mu.Lock()
+	delete(wd.conns, c)
+	wd.mu.Unlock()
+}
 
 // connState is the http.Server's ConnState hook: it follows each connection's phase.
 func (wd *watchdog) connState(nc net.Conn, st http.ConnState) {
@@ -76,17 +107,13 @@ func (wd *watchdog) connState(nc net.Conn, st http.ConnState) {
 	}
 	switch st {
 	case http.StateNew:
-		wd.mu.Lock()
-		wd.conns[c] = struct{}{}
-		wd.mu.Unlock()
+		wd.watch(c)
 	case http.StateActive:
 		c.state.Store(wd.epoch.Load()<<2 | phaseActive)
 	case http.StateIdle:
 		c.state.Store(wd.epoch.Load()<<2 | phaseIdle)
 	case http.StateHijacked, http.StateClosed:
-		wd.mu.Lock()
-		delete(wd.conns, c)
-		wd.mu.Unlock()
+		wd.forget(c)
 	}
 }
 
@@ -121,25 +148,88 @@ func (wd *watchdog) sweep() {
 		case phaseIdle:
 			limit = wd.idle
 		}
-		if limit > 0 && now-s>>2 > limit && c.state.CompareAndSwap(s, now<<2|phaseClosed) {
+		w := c.writing.Load()
+		stalled := wd.stall > 0 && w != 0 && now-(w-1) > wd.stall
+		if (stalled || limit > 0 && now-s>>2 > limit) && s&phaseMask != phaseClosed &&
+			c.state.CompareAndSwap(s, now<<2|phaseClosed) {
 			expired = append(expired, c)
+			if stalled {
+				wd.stalls.Add(1)
+			}
 		}
 	}
 	wd.mu.Unlock()
 	for _, c := range expired {
+		if tc, ok := c.Conn.(*net.TCPConn); ok && c.writing.Load() != 0 {
+			_ = tc.SetLinger(0) // a stalled answer's unsent bytes are dropped, not kept for the peer
+		}
 		_ = c.Conn.Close() // net/http sees its reads and writes fail, and ends the connection
 	}
 }
 
-// watchedListener returns its connections as *watchedConn.
-type watchedListener struct{ net.Listener }
+// watchedListener returns its connections as *watchedConn, counted in their peers'. A connection
+// over the server's MaxConns or its peer's share of them is closed at once.
+type watchedListener struct {
+	net.Listener
+	wd      *watchdog // nil: none
+	peers   *peers
+	refused *atomic.Int64
+}
 
+// Accept returns the next connection within the limits.
 func (l watchedListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		p := l.peers.open(c.RemoteAddr())
+		if p == nil {
+			l.refused.Add(1)
+			_ = c.Close()
+			continue
+		}
+		wc := &watchedConn{Conn: c, wd: l.wd, peers: l.peers, peer: p}
+		if l.wd != nil {
+			l.wd.watch(wc) // before any request: TLS connections never reach connState
+		}
+		return wc, nil
 	}
-	return &watchedConn{Conn: c}, nil
+}
+
+// Write writes p, in pieces of stallChunk when the watchdog watches for stalled writes.
+func (c *watchedConn) Write(p []byte) (int, error) {
+	wd := c.wd
+	if wd == nil || wd.stall == 0 {
+		return c.Conn.Write(p)
+	}
+	n := 0
+	for {
+		piece := p[n:]
+		if len(piece) > stallChunk {
+			piece = piece[:stallChunk]
+		}
+		c.writing.Store(wd.epoch.Load() + 1)
+		m, err := c.Conn.Write(piece)
+		n += m
+		if err != nil || n >= len(p) {
+			c.writing.Store(0)
+			return n, err
+		}
+	}
+}
+
+// Close closes the connection, and the first time counts it closed in its peer's.
+func (c *watchedConn) Close() error {
+	if c.closed.CompareAndSwap(false, true) {
+		if c.peer != nil {
+			c.peers.close(c.peer)
+		}
+		if c.wd != nil {
+			c.wd.forget(c)
+		}
+	}
+	return c.Conn.Close()
 }
 
 // CloseWrite half-closes the connection when it can, as net/http does before closing a

@@ -11,7 +11,7 @@ import (
 // the first sweep after its whole timeout has passed in ticks, never by an earlier one, and
 // changing phase starts its count again.
 func TestWatchdogTicks(t *testing.T) {
-	wd := newWatchdog(160*time.Millisecond, 320*time.Millisecond) // tick 10 ms: 16 and 32 ticks
+	wd := newWatchdog(160*time.Millisecond, 320*time.Millisecond, 0) // tick 10 ms: 16 and 32 ticks
 	if wd.tick != 10*time.Millisecond || wd.write != 16 || wd.idle != 32 {
 		t.Fatalf("tick %v, write %d, idle %d ticks", wd.tick, wd.write, wd.idle)
 	}
@@ -45,10 +45,10 @@ func TestWatchdogTicks(t *testing.T) {
 	if len(wd.conns) != 0 {
 		t.Fatal("closed connection still watched")
 	}
-	if newWatchdog(0, 0) != nil {
+	if newWatchdog(0, 0, 0) != nil {
 		t.Fatal("a watchdog without timeouts")
 	}
-	if wd := newWatchdog(0, 120*time.Second); wd.tick != time.Second || wd.write != 0 || wd.idle != 120 {
+	if wd := newWatchdog(0, 120*time.Second, 0); wd.tick != time.Second || wd.write != 0 || wd.idle != 120 {
 		t.Fatalf("tick %v, write %d, idle %d ticks", wd.tick, wd.write, wd.idle)
 	}
 }

@@ -1,0 +1,306 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harp-rpc/harp/server"
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+// budgetServer serves the test registry with cfg (changed by DefaultConfig's) on 127.0.0.1.
+func budgetServer(t *testing.T, change func(*server.Config)) (*server.Server, string) {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	cfg.Logger = discardLogger()
+	change(cfg)
+	s, err := server.New(testRegistry(t, nil), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveLocal(t, context.Background(), s)
+	return s, addr
+}
+
+// dialFrom connects to addr from the loopback address local (127.0.0.x), another peer for the
+// server.
+func dialFrom(t *testing.T, local, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 2 * time.Second}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a hang fails the test, never blocks it
+	return c
+}
+
+// addFrom calls add(2,3) from local on a fresh connection and returns the status.
+func addFrom(t *testing.T, local, addr string) int {
+	t.Helper()
+	c := dialFrom(t, local, addr)
+	body, _ := xmlrpc.MarshalCall("add", 2, 3)
+	fmt.Fprintf(c, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body))), body)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("add from %s: %v", local, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var n int
+	if resp.StatusCode == http.StatusOK && (xmlrpc.UnmarshalResponse(b, &n) != nil || n != 5) {
+		t.Fatalf("add from %s: %s", local, b)
+	}
+	return resp.StatusCode
+}
+
+// trickle opens a connection from local that declares a body of n bytes and sends one byte of
+// it every interval until stop is closed.
+func trickle(t *testing.T, local, addr string, n int, interval time.Duration, stop <-chan struct{}) net.Conn {
+	t.Helper()
+	c := dialFrom(t, local, addr)
+	if _, err := io.WriteString(c, header("/RPC2", fmt.Sprintf("Content-Length: %d", n))+"<"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		tk := time.NewTicker(interval)
+		defer tk.Stop()
+		for i := 1; i < n; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return c
+}
+
+// statusWithin reads the response on c within d and returns its status, 0 if none came.
+func statusWithin(c net.Conn, d time.Duration) (int, http.Header) {
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, nil
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header
+}
+
+// TestTrickledBodiesLeaveInFlight is attack 3 of issue 12, scaled down: connections that send
+// their headers and then a body byte every 200 ms (under the stall timeout) used to fill
+// MaxInFlight; a call counts only once its body is read, so the others are served.
+func TestTrickledBodiesLeaveInFlight(t *testing.T) {
+	_, addr := budgetServer(t, func(c *server.Config) { c.MaxInFlight = 2; c.PeerShare = 0 })
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 5 {
+		trickle(t, "127.0.0.1", addr, 1000, 200*time.Millisecond, stop)
+	}
+	time.Sleep(300 * time.Millisecond) // every trickler is reading its body
+	for i := range 5 {
+		if st := addFrom(t, "127.0.0.1", addr); st != http.StatusOK {
+			t.Fatalf("call %d beside 5 trickled bodies with MaxInFlight 2: status %d", i, st)
+		}
+	}
+}
+
+// TestBodiesPerPeer checks that bodies being read are bounded in all and per peer, refused at
+// once with 503 and Retry-After, while another peer is served.
+func TestBodiesPerPeer(t *testing.T) {
+	_, addr := budgetServer(t, func(c *server.Config) { c.MaxBodies = 4; c.PeerShare = 0.5 })
+	stop := make(chan struct{})
+	defer close(stop)
+	// The first two of a peer's bodies are read; the third is refused at once.
+	a := trickle(t, "127.0.0.1", addr, 1000, 100*time.Millisecond, stop)
+	b := trickle(t, "127.0.0.1", addr, 1000, 100*time.Millisecond, stop)
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	c := trickle(t, "127.0.0.1", addr, 1000, 100*time.Millisecond, stop)
+	st, h := statusWithin(c, time.Second)
+	if st != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
+		t.Fatalf("third body of one peer: status %d, Retry-After %q; want 503 with it", st, h.Get("Retry-After"))
+	}
+	t.Logf("third body of one peer refused in %v", time.Since(start))
+	for _, x := range []net.Conn{a, b} {
+		if st, _ := statusWithin(x, 100*time.Millisecond); st != 0 {
+			t.Fatalf("a body within the share was answered %d", st)
+		}
+	}
+	// Another peer has bodies left, and small calls need none.
+	if st := addFrom(t, "127.0.0.2", addr); st != http.StatusOK {
+		t.Fatalf("another peer: status %d", st)
+	}
+	d := trickle(t, "127.0.0.2", addr, 1000, 100*time.Millisecond, stop)
+	if st, _ := statusWithin(d, 300*time.Millisecond); st != 0 {
+		t.Fatalf("another peer's body was answered %d", st)
+	}
+}
+
+// TestBudgetRefusesAtOnce fills the memory budget with a body being read and checks that a
+// request that does not fit beside it gets 503 with Retry-After at once, one that could never
+// fit gets 413, and a small call is served; once the body is gone, the refused request fits.
+func TestBudgetRefusesAtOnce(t *testing.T) {
+	s, addr := budgetServer(t, func(c *server.Config) { c.MemoryBudget = 8 << 20; c.PeerShare = 0 })
+	stop := make(chan struct{})
+	// A declared 2 MiB body sent in part holds what it sent, rounded up to a doubling or to its
+	// declared length.
+	c := dialFrom(t, "127.0.0.1", addr)
+	fmt.Fprintf(c, "%s<methodCall>%s", header("/RPC2", "Content-Length: 2097152"), strings.Repeat(" ", 1536<<10))
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	deadline := time.Now().Add(2 * time.Second)
+	for s.MemoryUsed() < 1536<<10 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if u := s.MemoryUsed(); u < 1536<<10 || u > 2<<20+1 {
+		t.Fatalf("a body of 1.5 MiB sent of 2 MiB declared holds %d bytes of the budget", u)
+	}
+	big, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 2<<20)) // 2 MiB, 6 MiB with its values
+	start := time.Now()
+	st, h, _ := post(t, "http://"+addr+"/RPC2", string(big))
+	if st != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || time.Since(start) > hostileBudget {
+		t.Fatalf("a call over the budget's room: status %d, Retry-After %q, in %v", st, h.Get("Retry-After"), time.Since(start))
+	}
+	huge, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 3<<20))
+	if st, _, _ := post(t, "http://"+addr+"/RPC2", string(huge)); st != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a call that can never fit: status %d, want 413", st)
+	}
+	if st := addFrom(t, "127.0.0.2", addr); st != http.StatusOK {
+		t.Fatalf("a small call beside the full budget: status %d", st)
+	}
+	close(stop)
+	c.Close()
+	for s.MemoryUsed() != 0 && time.Now().Before(deadline.Add(time.Second)) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var out string
+	if err := call(t, "http://"+addr+"/RPC2", "echo", &out, strings.Repeat("x", 2<<20)); err != nil || len(out) != 2<<20 {
+		t.Fatalf("once the budget is free: %v, %d bytes", err, len(out))
+	}
+	if u := s.MemoryUsed(); u != 0 {
+		t.Fatalf("%d bytes still reserved after every request", u)
+	}
+}
+
+// TestWriteStallEndsConnection is attack 2 of issue 12, scaled down: a client asks for a large
+// answer and never reads it. The answer's write makes no progress, so the connection is closed
+// after the stall timeout rather than the write timeout, and the answer's memory is released.
+func TestWriteStallEndsConnection(t *testing.T) {
+	s, addr := budgetServer(t, func(c *server.Config) { c.WriteStallTimeout = 200 * time.Millisecond })
+	var c *net.TCPConn
+	{
+		d := net.Dialer{Timeout: 2 * time.Second}
+		nc, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = nc.(*net.TCPConn)
+		defer c.Close()
+	}
+	_ = c.SetReadBuffer(4096)
+	body, _ := xmlrpc.MarshalCall("big", 8<<20)
+	fmt.Fprintf(c, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body))), body)
+	deadline := time.Now().Add(5 * time.Second)
+	for s.MemoryUsed() < 8<<20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	pinned := time.Now()
+	if u := s.MemoryUsed(); u < 8<<20 {
+		t.Fatalf("the answer being written holds %d bytes of the budget, want its 8 MiB", u)
+	}
+	for s.MemoryUsed() != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	held := time.Since(pinned)
+	t.Logf("an unread 8 MiB answer was held %v with a 200 ms stall timeout", held)
+	if s.MemoryUsed() != 0 || held > 2*time.Second {
+		t.Fatalf("the unread answer still holds %d bytes after %v", s.MemoryUsed(), held)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, err := io.Copy(io.Discard, c)
+	if err == nil && n >= 8<<20 {
+		t.Fatalf("the whole answer (%d bytes) arrived over a connection that should be closed", n)
+	}
+}
+
+// TestPeerConnShare checks that one IP address holds at most its share of MaxConns: a
+// connection over it is closed at once, while another peer connects and is served.
+func TestPeerConnShare(t *testing.T) {
+	s, addr := budgetServer(t, func(c *server.Config) { c.MaxConns = 4; c.PeerShare = 0.5 })
+	var held []net.Conn
+	for range 2 {
+		held = append(held, dialFrom(t, "127.0.0.1", addr))
+	}
+	time.Sleep(100 * time.Millisecond) // both are accepted
+	over := dialFrom(t, "127.0.0.1", addr)
+	_ = over.SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := over.Read(make([]byte, 1)); err == nil {
+		t.Fatal("a connection over its peer's share was not closed")
+	}
+	if s.RefusedConns() != 1 {
+		t.Fatalf("RefusedConns = %d, want 1", s.RefusedConns())
+	}
+	if st := addFrom(t, "127.0.0.2", addr); st != http.StatusOK {
+		t.Fatalf("another peer: status %d", st)
+	}
+	// A closed connection gives its place back.
+	held[0].Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if st := addFromQuiet("127.0.0.1", addr); st == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a peer's closed connection did not give its place back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// addFromQuiet is addFrom without failing: 0 when the call did not get an answer.
+func addFromQuiet(local, addr string) int {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: time.Second}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return 0
+	}
+	defer c.Close()
+	body, _ := xmlrpc.MarshalCall("add", 2, 3)
+	fmt.Fprintf(c, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body))), body)
+	st, _ := statusWithin(c, time.Second)
+	return st
+}
+
+// TestBudgetGateway checks that with PeerShare 0 (a trusted gateway in front) one address may
+// hold more than a share.
+func TestBudgetGateway(t *testing.T) {
+	_, addr := budgetServer(t, func(c *server.Config) { c.MaxConns = 4; c.PeerShare = 0 })
+	for range 3 {
+		dialFrom(t, "127.0.0.1", addr)
+	}
+	if st := addFrom(t, "127.0.0.1", addr); st != http.StatusOK {
+		t.Fatalf("the fourth connection of one address with per-peer limits off: status %d", st)
+	}
+}
