@@ -36,7 +36,8 @@ type Failure struct {
 
 // MarshalText returns the failure's JSON text, keys in oslo's order, spaced as Python writes it.
 func (f *Failure) MarshalText() ([]byte, error) {
-	g := *f
+	type plain Failure // without the methods: encoding/json would call MarshalText again
+	g := plain(*f)
 	if g.Traceback == nil {
 		g.Traceback = []string{}
 	}
