@@ -31,6 +31,7 @@ var serveCommand = &Command{
 		certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (with -tls-key)")
 		keyFile := fs.String("tls-key", "", "PEM private key of -tls-cert")
 		clientCA := fs.String("client-ca", "", "with -tls-cert: require client certificates signed by these PEM authorities")
+		limits := serveLimitFlags(fs)
 		extras := make([]serveExtraRun, 0, len(serveExtras))
 		for _, x := range serveExtras {
 			extras = append(extras, x(fs))
@@ -49,7 +50,7 @@ var serveCommand = &Command{
 				return err
 			}
 			srv, err := newDemoServer(demoServerConfig{
-				Log: log, MaxInFlight: *maxInFlight, CallTimeout: *callTimeout, TLS: tlsConfig,
+				Log: log, MaxInFlight: *maxInFlight, CallTimeout: *callTimeout, TLS: tlsConfig, Limits: limits,
 			})
 			if err != nil {
 				return err
@@ -63,6 +64,7 @@ var serveCommand = &Command{
 			if err != nil {
 				return err
 			}
+			limits.setMemoryLimit()
 			fmt.Fprintf(env.Stderr, "harp: serving the demo services on %s://%s/ and %s://%s/RPC2 (Ctrl-C stops)\n", scheme, ln.Addr(), scheme, ln.Addr())
 			return serveWithExtras(ctx, env, srv, ln, scheme+"://"+ln.Addr().String()+"/RPC2", extras)
 		}
@@ -106,6 +108,7 @@ type demoServerConfig struct {
 	MaxInFlight int           // 503 beyond this many calls at once; 0 means no cap
 	CallTimeout time.Duration // each call's deadline; 0 means none
 	TLS         *tls.Config   // serve HTTPS with it, when not nil
+	Limits      *serveLimits  // the memory budget and per-peer limits; nil means the defaults
 }
 
 // newDemoServer returns a server of the demo services.
@@ -128,5 +131,6 @@ func newDemoServer(c demoServerConfig) (*server.Server, error) {
 	cfg.MaxInFlight = c.MaxInFlight
 	cfg.CallTimeout = c.CallTimeout
 	cfg.TLSConfig = c.TLS
+	c.Limits.apply(cfg)
 	return server.New(reg, cfg)
 }
