@@ -1,0 +1,33 @@
+// Package metrics exposes harp's figures in Prometheus' format through
+// github.com/prometheus/client_golang. It reads what the library packages already report (the
+// gateway's Status and Observer, which carry cluster.Stats and its events); no package below
+// imports it, so a program that wants no Prometheus links none.
+//
+// A Gateway is both a gateway.Observer (give it as gateway.Options.Observer) and, once attached
+// to the running gateway, a collector of its pools and backends read at each scrape:
+//
+//	family                                         type       labels
+//	harp_gateway_requests_total                    counter    route, pool, method, outcome
+//	harp_gateway_request_duration_seconds          histogram  route, pool, method
+//	harp_gateway_pool_calls_total                  counter    pool
+//	harp_gateway_pool_retries_total                counter    pool
+//	harp_gateway_pool_in_flight                    gauge      pool
+//	harp_gateway_pool_overloads_total              counter    pool
+//	harp_gateway_backend_up                        gauge      pool, backend
+//	harp_gateway_backend_state                     gauge      pool, backend, state (1 for the current)
+//	harp_gateway_backend_calls_total               counter    pool, backend
+//	harp_gateway_backend_failures_total            counter    pool, backend
+//	harp_gateway_backend_in_flight                 gauge      pool, backend
+//	harp_gateway_backend_weight                    gauge      pool, backend
+//	harp_gateway_backend_ejections_total           counter    pool, backend
+//	harp_gateway_backend_availability_ratio        gauge      pool, backend
+//	harp_gateway_backend_mtbf_seconds              gauge      pool, backend
+//	harp_gateway_backend_mttr_seconds              gauge      pool, backend
+//	harp_gateway_backend_latency_seconds           gauge      pool, backend, quantile (0.5, 0.99)
+//	harp_gateway_reloads_total                     counter    result (ok, refused)
+//
+// Outcomes are gateway.Outcome's: ok, fault, error, timeout, overload, refused. The method
+// label is bounded: the first MaxMethods distinct names that a route took get a label of their
+// own; every other name, and every call the gateway refused (malformed, unroutable), counts as
+// "other", so a caller sending random names cannot grow the series without bound.
+package metrics
