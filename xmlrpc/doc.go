@@ -44,7 +44,7 @@
 // CPython reads none, so 14:08:55.9 is written as 14:08:55 (truncated, never rounded up), while
 // JSON-RPC keeps the fraction. EncodeOptions.SecondDigits (Encoder.SetSecondDigits) writes that
 // many digits of it, 19980717T14:08:55.123 for 3, for peers that read them (xmlrpc-c, Node's
-// xmlrpc, harp itself; CPython's xmlrpc.client refuses them).
+// xmlrpc and davexmlrpc, harp itself; CPython's xmlrpc.client cannot convert them to a datetime).
 //
 // # Positional structs and pointer targets
 //

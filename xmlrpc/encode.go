@@ -54,8 +54,8 @@ type EncodeOptions struct {
 	// SecondDigits is how many digits of a fraction of a second a dateTime.iso8601 value carries:
 	// 0, the default, writes whole seconds (19980717T14:08:55), as the specification has it and
 	// as CPython reads it; 1 to 9 write that many (3 gives 19980717T14:08:55.123), a form that
-	// xmlrpc-c, Node's xmlrpc and harp read. The fraction is truncated, as whole seconds are, never
-	// rounded up into the next second. Values outside 0 to 9 are clamped.
+	// xmlrpc-c, Node's xmlrpc and davexmlrpc and harp read. The fraction is truncated, as whole seconds
+	// are, never rounded up into the next second. Values outside 0 to 9 are clamped.
 	SecondDigits int
 }
 
