@@ -1,0 +1,243 @@
+package natsrpc_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/harp-rpc/harp/broker"
+	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/jsonrpc"
+	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/xmlrpc"
+)
+
+func TestCallBothProtocols(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	serve(t, tr, newService("s1"), nil)
+	for name, codec := range map[string]rpc.ClientCodec{
+		"xmlrpc":  rpc.NewXMLClientCodec(xmlrpc.EncodeOptions{}, xmlrpc.DecodeOptions{}),
+		"jsonrpc": rpc.NewJSONClientCodec(jsonrpc.EncodeOptions{}, jsonrpc.DecodeOptions{}),
+	} {
+		c := newClient(t, tr, func(cfg *broker.ClientConfig) { cfg.Codec = codec })
+		var sum int
+		if err := c.Call(context.Background(), "add", &sum, 2, 3); err != nil || sum != 5 {
+			t.Fatalf("%s: add: %d, %v", name, sum, err)
+		}
+		var named int
+		if err := c.CallNamed(context.Background(), "add", &named, []int{4, 5}); err == nil {
+			t.Logf("%s: named call answered %d", name, named)
+		}
+		ctx := broker.WithContext(rpc.WithRequestID(context.Background(), "req-1"), broker.RequestContext{"user": "alice", "roles": []any{"admin"}})
+		var got map[string]any
+		if err := c.Call(ctx, "ctx", &got); err != nil {
+			t.Fatalf("%s: ctx: %v", name, err)
+		}
+		rc, _ := got["rc"].(map[string]any)
+		if got["id"] != "req-1" || rc["user"] != "alice" || got["deadline"] != true {
+			t.Fatalf("%s: the handler saw %v", name, got)
+		}
+	}
+}
+
+func TestFault(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	serve(t, tr, newService("s1"), nil)
+	c := newClient(t, tr, nil)
+	err := c.Call(context.Background(), "fail", nil, 42)
+	f, ok := broker.AsFault(err)
+	if !ok || f.FaultCode() != 42 {
+		t.Fatalf("fail: %v, want a fault with code 42", err)
+	}
+	if o := cluster.Classify(context.Background(), err); o != cluster.OutcomeFault {
+		t.Fatalf("classified %v", o)
+	}
+}
+
+func TestNoServer(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	c := newClient(t, tr, nil)
+	start := time.Now()
+	err := c.Call(context.Background(), "add", nil, 1, 2)
+	var nse *broker.NoServerError
+	if !errors.As(err, &nse) || !errors.Is(err, broker.ErrNoServer) {
+		t.Fatalf("call with nobody serving: %v, want *NoServerError", err)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("no responders took %v, want at once", el)
+	}
+	if o := cluster.Classify(context.Background(), err); o != cluster.OutcomeNotSent {
+		t.Fatalf("classified %v, want not sent", o)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	svc := newService("s1")
+	serve(t, tr, svc, nil)
+	c := newClient(t, tr, func(cfg *broker.ClientConfig) { cfg.Timeout = 100 * time.Millisecond })
+	err := c.Call(context.Background(), "nap", nil, 500)
+	var te *broker.TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("slow call: %v, want *TimeoutError", err)
+	}
+	if o := cluster.Classify(context.Background(), err); o != cluster.OutcomeTimeout {
+		t.Fatalf("classified %v", o)
+	}
+	// A handler that reads its context got the caller's deadline and gave up.
+	err = c.Call(context.Background(), "sleep", nil, 2000)
+	if err == nil || svc.ran.Load() != 0 {
+		t.Fatalf("sleep past the caller's deadline: %v, ran %d", err, svc.ran.Load())
+	}
+}
+
+func TestQueueGroupAndServer(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	a, b := newService("a"), newService("b")
+	serve(t, tr, a, nil)
+	serve(t, dial(t, ns.ClientURL(), nil), b, nil)
+	c := newClient(t, tr, nil)
+	for i := 0; i < 200; i++ {
+		if err := c.Call(context.Background(), "add", nil, i, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.ran.Load()+b.ran.Load() != 200 || a.ran.Load() < 20 || b.ran.Load() < 20 {
+		t.Fatalf("200 calls spread as %d and %d", a.ran.Load(), b.ran.Load())
+	}
+	toB, err := c.Prepare(broker.Prepare{Server: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		var who string
+		if err := toB.Call(context.Background(), "whoami", &who); err != nil || who != "b" {
+			t.Fatalf("prepare(server=b): %q, %v", who, err)
+		}
+	}
+	toC, _ := c.Prepare(broker.Prepare{Server: "c"})
+	if err := toC.Call(context.Background(), "whoami", nil); !errors.Is(err, broker.ErrNoServer) {
+		t.Fatalf("server c: %v, want ErrNoServer", err)
+	}
+}
+
+func TestFanout(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	svcs := []*service{newService("a"), newService("b"), newService("c")}
+	for _, s := range svcs {
+		serve(t, tr, s, nil)
+	}
+	c := newClient(t, tr, nil)
+	if err := c.Fanout(context.Background(), "record", "k"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := c.Prepare(broker.Prepare{Fanout: true})
+	if err := p.Cast(context.Background(), "record", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Call(context.Background(), "add", nil, 1, 2); !errors.Is(err, broker.ErrUnsupported) {
+		t.Fatalf("fanout call: %v, want ErrUnsupported", err)
+	}
+	for _, s := range svcs {
+		eventually(t, 5*time.Second, s.name+" got both fanouts", func() bool { return s.count("k") == 2 })
+	}
+	// A plain cast runs on one server only.
+	if err := c.Cast(context.Background(), "record", "one"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the cast ran", func() bool {
+		return svcs[0].count("one")+svcs[1].count("one")+svcs[2].count("one") == 1
+	})
+	time.Sleep(50 * time.Millisecond)
+	if n := svcs[0].count("one") + svcs[1].count("one") + svcs[2].count("one"); n != 1 {
+		t.Fatalf("a cast ran %d times", n)
+	}
+}
+
+func TestMaxInFlightAndGracefulStop(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	svc := newService("s1")
+	srv, err := broker.NewServer(tr, svc.registry(t), &broker.ServerConfig{Target: broker.Target{Topic: "calc"}, MaxInFlight: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, tr, nil)
+	errs := make(chan error, 12)
+	for i := 0; i < 12; i++ {
+		go func() { errs <- c.Call(context.Background(), "sleep", nil, 100) }()
+	}
+	eventually(t, 5*time.Second, "calls running", func() bool { return svc.active.Load() > 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Every call taken before the stop ran to the end; none after it.
+	ok := 0
+	for i := 0; i < 12; i++ {
+		if err := <-errs; err == nil {
+			ok++
+		} else if !errors.Is(err, broker.ErrNoServer) {
+			t.Errorf("call during stop: %v", err)
+		}
+	}
+	if int64(ok) != svc.ran.Load() || ok == 0 {
+		t.Fatalf("%d calls answered, %d ran", ok, svc.ran.Load())
+	}
+	if p := svc.peak.Load(); p > 3 {
+		t.Fatalf("%d calls ran at once, bound 3", p)
+	}
+	if err := c.Call(context.Background(), "add", nil, 1, 1); !errors.Is(err, broker.ErrNoServer) {
+		t.Fatalf("after stop: %v, want ErrNoServer", err)
+	}
+	if st := srv.Stats(); st.Calls != int64(ok) || st.InFlight != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// The cluster drives broker clients (one per server name) like HTTP endpoints, and the
+// calling core's every shape works over a broker client.
+func TestClusterAndShapes(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	serve(t, tr, newService("a"), nil)
+	base := newClient(t, tr, func(cfg *broker.ClientConfig) {
+		cfg.Codec = rpc.NewJSONClientCodec(jsonrpc.EncodeOptions{}, jsonrpc.DecodeOptions{})
+	})
+	cl, err := cluster.New([]cluster.Endpoint{{URL: "a"}, {URL: "gone"}}, func(ep cluster.Endpoint) (cluster.Caller, error) {
+		return base.Prepare(broker.Prepare{Server: ep.URL})
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for i := 0; i < 20; i++ {
+		var who string
+		if err := cl.Call(context.Background(), "whoami", &who); err != nil || who != "a" {
+			t.Fatalf("cluster call %d: %q %v (no responders on 'gone' must fail over)", i, who, err)
+		}
+	}
+	var x, y int
+	calls := []*rpc.Call{rpc.NewCall("add", &x, 1, 2), rpc.NewCall("add", &y, 3, 4)}
+	if err := base.RPC().Batch(context.Background(), calls...); err != nil || x != 3 || y != 7 {
+		t.Fatalf("batch: %d %d %v", x, y, err)
+	}
+	x, y = 0, 0
+	if err := base.RPC().MultiCall(context.Background(), rpc.NewCall("add", &x, 1, 1), rpc.NewCall("add", &y, 2, 2)); err != nil || x != 2 || y != 4 {
+		t.Fatalf("multicall: %d %d %v", x, y, err)
+	}
+	if err := base.RPC().Notify(context.Background(), "add", 1, 2); err != nil {
+		t.Fatalf("notify as a cast: %v", err)
+	}
+}

@@ -1,0 +1,47 @@
+// Package natsrpc is the NATS transport of package broker: harp's RPC over NATS request/reply,
+// with durable casts on JetStream. Import it for its side effect to make broker.Dial take
+// nats:// URLs, or use Dial and New directly. A single embedded server (package natsd) or a
+// real NATS cluster serve it alike.
+//
+// # Subjects
+//
+// Every subject starts with Config.Prefix and the target's exchange (Config.Exchange when the
+// target names none); the next token says how the message is addressed, so a topic may itself
+// be dotted:
+//
+//	what                         subject                           NATS
+//	call or cast to the topic    P.E.q.<topic>                     queue group "q": one server
+//	call or cast to a server     P.E.s.<server>.<topic>            that server's subscription
+//	fanout cast                  P.E.f.<topic>                     every server of the topic
+//	durable cast                 P.E.d.<topic>                     stream P_E (work queue)
+//	dead letter                  P.E.dlq.<topic>                   stream P_E_DLQ (limits)
+//
+// A call is a NATS request: "no responders" (nobody subscribed) fails at once with a
+// *broker.NoServerError, which counts as not sent; no answer before the context's deadline is
+// a *broker.TimeoutError. A plain cast is a publish, and is dropped unseen when nobody
+// subscribes.
+//
+// # Messages
+//
+// The body is the harp protocol document itself, XML-RPC or JSON-RPC, named in the
+// Harp-Protocol header, so the server's serving core answers it unchanged. Headers carry the
+// method (Harp-Method), the time the caller has left (Harp-Timeout), the request id
+// (X-Request-Id) and the request context (Harp-Context, a JSON object of at most
+// Config.MaxContextSize bytes). The answer is the encoded response, a fault included.
+//
+// # Durable casts
+//
+// A durable cast (broker.Message.Durable) is published to the exchange's work-queue stream,
+// created on first use by a client or a server, with a message id: retries of the publish
+// (a node lost under it) are stored once. The topic's servers share one durable pull consumer;
+// each pulls no more than its MaxInFlight ahead. A cast is acknowledged (double-acked) after
+// its method ran; a fault has it redelivered after Config.Backoff, and a server that dies
+// running it has it redelivered after Config.AckWait. At its MaxDeliver-th failed delivery,
+// or when it comes round again past that bound, the message is stored on the topic's
+// dead-letter subject with Harp-Error, Harp-Deliveries and Harp-Subject headers, then removed
+// from the work queue: it never loops forever and never vanishes. A server stopping hands
+// casts it has not begun back at once.
+//
+// The one window left is JetStream's own: an acknowledgement lost after the method ran (the
+// server's connection cut at that instant) has the cast delivered again after AckWait.
+package natsrpc

@@ -1,0 +1,192 @@
+package natsrpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/harp-rpc/harp/broker"
+)
+
+func init() {
+	broker.RegisterScheme("nats", dialURL)
+}
+
+// dialURL is the DialFunc of the "nats" scheme: the URL's host (and user) with the default
+// config; its path and query are the caller's (a command's topic), not the transport's.
+func dialURL(ctx context.Context, u *url.URL) (broker.Transport, error) {
+	cfg := DefaultConfig()
+	cfg.URL = (&url.URL{Scheme: u.Scheme, Host: u.Host, User: u.User}).String()
+	return Dial(ctx, cfg)
+}
+
+// Transport is a broker.Transport over a NATS connection: calls are requests on a subject per
+// target, servers of a topic share a queue group, a server has a subject of its own, fanouts
+// reach every server, and durable casts go through a JetStream work-queue stream. It is safe
+// for concurrent use.
+type Transport struct {
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	cfg   Config
+	names names
+	owned bool
+
+	mu      sync.Mutex
+	streams map[string]bool // exchanges whose streams exist
+	closed  bool
+}
+
+// Dial connects to cfg.URL (nil cfg: DefaultConfig) and returns a Transport that owns the
+// connection. ctx bounds the connection attempt.
+func Dial(ctx context.Context, cfg *Config) (*Transport, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	if err := cfg.Verify(); err != nil {
+		return nil, err
+	}
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(cfg.MaxReconnects),
+		nats.ReconnectWait(cfg.ReconnectWait),
+		nats.Timeout(cfg.ConnectTimeout),
+		nats.RetryOnFailedConnect(false),
+	}
+	opts = append(opts, cfg.Options...)
+	type result struct {
+		nc  *nats.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		nc, err := nats.Connect(cfg.URL, opts...)
+		ch <- result{nc, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, &broker.TransportError{Op: "connect", Err: fmt.Errorf("natsrpc: %s: %w", redact(cfg.URL), r.err)}
+		}
+		return newTransport(r.nc, cfg, true)
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.nc != nil {
+				r.nc.Close()
+			}
+		}()
+		return nil, &broker.TransportError{Op: "connect", Err: fmt.Errorf("natsrpc: %s: %w", redact(cfg.URL), ctx.Err())}
+	}
+}
+
+// New returns a Transport over nc, an open connection it does not own (Close leaves it open).
+func New(nc *nats.Conn, cfg *Config) (*Transport, error) {
+	if nc == nil {
+		return nil, fmt.Errorf("%w: natsrpc: nil connection", broker.ErrInvalidConfig)
+	}
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	if err := cfg.Verify(); err != nil {
+		return nil, err
+	}
+	return newTransport(nc, cfg, false)
+}
+
+func newTransport(nc *nats.Conn, cfg *Config, owned bool) (*Transport, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		if owned {
+			nc.Close()
+		}
+		return nil, fmt.Errorf("natsrpc: %w", err)
+	}
+	return &Transport{nc: nc, js: js, cfg: *cfg, names: names{cfg.Prefix, cfg.Exchange}, owned: owned,
+		streams: map[string]bool{}}, nil
+}
+
+// redact hides the password of a URL list for errors.
+func redact(urls string) string {
+	u, err := url.Parse(urls)
+	if err != nil || u.User == nil {
+		return urls
+	}
+	return u.Redacted()
+}
+
+// Conn returns the NATS connection.
+func (t *Transport) Conn() *nats.Conn { return t.nc }
+
+// Close closes the connection when the transport owns it; calls in progress fail.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	if t.owned {
+		t.nc.Close()
+	}
+	return nil
+}
+
+// Call sends m as a request on the subject of target and appends the answer to dst. See
+// broker.Transport for its errors: NATS's "no responders" is a *broker.NoServerError.
+func (t *Transport) Call(ctx context.Context, target broker.Target, m *broker.Message, dst []byte) ([]byte, error) {
+	if target.Fanout {
+		return dst, fmt.Errorf("%w: a call cannot fan out", broker.ErrUnsupported)
+	}
+	msg, err := t.natsMsg(t.names.sendSubject(target), m)
+	if err != nil {
+		return dst, &broker.TransportError{Op: "call", Target: target, Method: m.Method, Err: err}
+	}
+	resp, err := t.nc.RequestMsgWithContext(ctx, msg)
+	if err != nil {
+		return dst, t.fail("call", target, m.Method, err)
+	}
+	return append(dst, resp.Data...), nil
+}
+
+// Cast publishes m to target (its queue group, its server, or every server for a fanout)
+// without waiting for a server; a durable cast is stored in the exchange's work-queue stream
+// first (see Durable casts in the package documentation). A plain cast nobody serves is
+// dropped by NATS unseen.
+func (t *Transport) Cast(ctx context.Context, target broker.Target, m *broker.Message) error {
+	if m.Durable {
+		return t.castDurable(ctx, target, m)
+	}
+	msg, err := t.natsMsg(t.names.sendSubject(target), m)
+	if err != nil {
+		return &broker.TransportError{Op: "cast", Target: target, Method: m.Method, Err: err}
+	}
+	if err := t.nc.PublishMsg(msg); err != nil {
+		return t.fail("cast", target, m.Method, err)
+	}
+	return nil
+}
+
+// natsMsg builds the NATS message of m on subject.
+func (t *Transport) natsMsg(subject string, m *broker.Message) (*nats.Msg, error) {
+	h, err := t.header(m)
+	if err != nil {
+		return nil, err
+	}
+	return &nats.Msg{Subject: subject, Header: h, Data: m.Body}, nil
+}
+
+// fail maps a nats.go error of op to the broker's errors.
+func (t *Transport) fail(op string, target broker.Target, method string, err error) error {
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return &broker.NoServerError{Target: target, Method: method}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
+		return &broker.TimeoutError{Target: target, Method: method}
+	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionDraining):
+		return &broker.TransportError{Op: op, Target: target, Method: method, Err: fmt.Errorf("%w: %w", broker.ErrClosed, err)}
+	case errors.Is(err, nats.ErrMaxPayload), errors.Is(err, nats.ErrBadSubject), errors.Is(err, nats.ErrInvalidMsg):
+		return &broker.TransportError{Op: op, Target: target, Method: method, Err: err}
+	}
+	return &broker.TransportError{Op: op, Target: target, Method: method, Sent: true, Err: err}
+}
