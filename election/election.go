@@ -47,6 +47,7 @@ type Election struct {
 	wake               chan struct{}
 	changes            chan struct{}
 
+	opMu      sync.Mutex // held by each campaign step and by Resign: one store operation at a time
 	mu        sync.Mutex
 	st        Status
 	leaseRev  uint64
@@ -198,6 +199,8 @@ func (e *Election) run() {
 }
 
 func (e *Election) step() {
+	e.opMu.Lock()
+	defer e.opMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), e.cfg.OpTimeout)
 	defer cancel()
 	if e.IsMaster() {
@@ -303,6 +306,8 @@ func (e *Election) record(err error) {
 // sent, so no write of its term starts after Resign began, and a standby watching the lease
 // takes over as soon as it sees the removal. The instance does not campaign again for one TTL.
 func (e *Election) Resign(ctx context.Context) error {
+	e.opMu.Lock()
+	defer e.opMu.Unlock()
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
