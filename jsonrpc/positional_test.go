@@ -2,6 +2,7 @@ package jsonrpc
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -66,5 +67,14 @@ func TestAnySlicePointersFilled(t *testing.T) {
 	overflow = false
 	if err := UnmarshalResponse([]byte(tailAnswer), &arr); err != nil || !overflow || arr[1] == nil {
 		t.Fatalf("array: %#v %v", arr, err)
+	}
+}
+
+func TestPositionalTypeName(t *testing.T) {
+	if got := TypeName(reflect.TypeFor[tailLog]()); got != "array" {
+		t.Errorf("TypeName(tailLog) = %q, want array", got)
+	}
+	if got := TypeName(reflect.TypeFor[struct{ A int }]()); got != "object" {
+		t.Errorf("TypeName(plain struct) = %q", got)
 	}
 }

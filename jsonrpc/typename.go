@@ -4,8 +4,9 @@ import "reflect"
 
 // TypeName returns the JSON type a value of Go type t is written as, for introspection
 // (system.methodSignature over JSON-RPC): "integer", "number", "boolean", "string", "array",
-// "object", "null" for an absent result (nil t), and "any" for interfaces and other types whose
-// JSON type is only known at run time. []byte and time.Time are "string" (base64 and RFC 3339).
+// "object" ("array" for a positional struct), "null" for an absent result (nil t), and "any"
+// for interfaces and other types whose JSON type is only known at run time. []byte and
+// time.Time are "string" (base64 and RFC 3339).
 func TypeName(t reflect.Type) string {
 	if t == nil {
 		return "null"
@@ -41,7 +42,12 @@ func TypeName(t reflect.Type) string {
 		return "array"
 	case reflect.Array:
 		return "array"
-	case reflect.Map, reflect.Struct:
+	case reflect.Struct:
+		if isPositional(t) {
+			return "array"
+		}
+		return "object"
+	case reflect.Map:
 		return "object"
 	}
 	return "any"

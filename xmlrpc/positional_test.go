@@ -2,6 +2,7 @@ package xmlrpc
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -149,5 +150,14 @@ func TestAnySlicePointersRefused(t *testing.T) {
 	plain := []any{"x"}
 	if err := UnmarshalResponse([]byte(tailAnswer), &plain); err != nil || len(plain) != 3 || plain[1] != 1234 {
 		t.Fatalf("plain: %#v %v", plain, err)
+	}
+}
+
+func TestPositionalTypeName(t *testing.T) {
+	if got := TypeName(reflect.TypeFor[tailLog]()); got != "array" {
+		t.Errorf("TypeName(tailLog) = %q, want array", got)
+	}
+	if got := TypeName(reflect.TypeFor[*struct{ A int }]()); got != "struct" {
+		t.Errorf("TypeName(plain struct) = %q", got)
 	}
 }

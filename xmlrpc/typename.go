@@ -4,8 +4,9 @@ import "reflect"
 
 // TypeName returns the XML-RPC type name a value of Go type t is written as, for introspection
 // (system.methodSignature): "int", "i8", "boolean", "string", "double", "dateTime.iso8601",
-// "base64", "array", "struct", "nil" for an absent result, and "undef" for interfaces and other
-// types whose wire type is only known at run time. Pointers name their element's type. Go's int
+// "base64", "array" (a positional struct too), "struct", "nil" for an absent result, and "undef"
+// for interfaces and other types whose wire type is only known at run time. Pointers name their
+// element's type. Go's int
 // and uint are "int", the type their usual values travel as (a value beyond 32 bits is sent as
 // <i8>); int64, uint32, uint64 and I8 are "i8".
 func TypeName(t reflect.Type) string {
@@ -46,7 +47,12 @@ func TypeName(t reflect.Type) string {
 		return "array"
 	case reflect.Array:
 		return "array"
-	case reflect.Map, reflect.Struct:
+	case reflect.Struct:
+		if isPositional(t, "xmlrpc") {
+			return "array"
+		}
+		return "struct"
+	case reflect.Map:
 		return "struct"
 	}
 	return "undef"
