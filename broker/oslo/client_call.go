@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -158,10 +159,12 @@ func (cc *clientCore) readReplies(conn *amqp.Connection, ds <-chan amqp.Delivery
 	for d := range ds {
 		_ = d.Ack(false)
 		if int64(len(d.Body)) > cc.cfg.MaxBodySize {
+			cc.logger().Warn("oslo: reply over the size limit dropped", "bytes", len(d.Body))
 			continue
 		}
 		r, err := ParseReply(d.Body)
 		if err != nil {
+			cc.logger().Warn("oslo: unreadable reply dropped", "err", err)
 			continue
 		}
 		cc.mu.Lock()
@@ -189,4 +192,11 @@ func (cc *clientCore) readReplies(conn *amqp.Connection, ds <-chan amqp.Delivery
 		cc.failWaiters()
 	}
 	_ = conn.Close()
+}
+
+func (cc *clientCore) logger() *slog.Logger {
+	if cc.cfg.Logger != nil {
+		return cc.cfg.Logger
+	}
+	return slog.Default()
 }

@@ -99,6 +99,8 @@ type ClientConfig struct {
 	Heartbeat time.Duration
 	// AppCode is the fault code of a remote exception that maps to none (see Failure.Code).
 	AppCode int
+	// Logger receives the replies that could not be read. nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Target names where a message goes, as oslo.messaging's Target: an exchange, a topic, one

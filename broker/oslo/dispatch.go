@@ -131,7 +131,7 @@ func failureData(data json.RawMessage) *Failure {
 		return nil
 	}
 	var f Failure
-	if json.Unmarshal(data, &f) != nil || f.Class == "" || f.Module == "" {
+	if f.UnmarshalText(data) != nil || f.Class == "" || f.Module == "" {
 		return nil
 	}
 	return &f

@@ -52,8 +52,9 @@ func (f *Failure) MarshalText() ([]byte, error) {
 
 // UnmarshalText reads a failure's JSON text (the string inside the reply).
 func (f *Failure) UnmarshalText(text []byte) error {
+	type plain Failure // without the methods: encoding/json would call UnmarshalText again
 	*f = Failure{}
-	if err := json.Unmarshal(text, f); err != nil {
+	if err := json.Unmarshal(text, (*plain)(f)); err != nil {
 		return &EnvelopeError{Msg: "failure is not a JSON object", Err: err}
 	}
 	return nil

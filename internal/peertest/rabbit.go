@@ -112,12 +112,14 @@ func StartRabbit(ctx context.Context, dir string) (*Rabbit, error) {
 // env is the environment both the node and rabbitmqctl run with: a private HOME (the Erlang
 // cookie) and the private epmd.
 func (r *Rabbit) env() []string {
-	return append(os.Environ(),
-		"HOME="+filepath.Join(r.Dir, "home"),
-		"RABBITMQ_NODENAME="+r.Node,
-		"ERL_EPMD_ADDRESS=127.0.0.1",
-		"ERL_EPMD_PORT="+strconv.Itoa(r.epmdPort),
-	)
+	env := append(os.Environ(), "RABBITMQ_NODENAME="+r.Node, "ERL_EPMD_ADDRESS=127.0.0.1")
+	if r.Dir != "" {
+		env = append(env, "HOME="+filepath.Join(r.Dir, "home"))
+	}
+	if r.epmdPort != 0 { // else ERL_EPMD_PORT as inherited, for a broker HARP_RABBIT_URL names
+		env = append(env, "ERL_EPMD_PORT="+strconv.Itoa(r.epmdPort))
+	}
+	return env
 }
 
 // waitReady polls until an AMQP login succeeds.
