@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -220,6 +221,7 @@ func overloadError(p *pool) gatewayError {
 // failure maps a cluster error to the gateway's answer: 504 for a deadline, 503 when no backend
 // was reached (the call provably did not run), 502 naming the cause otherwise.
 func failure(ctx context.Context, pool, method string, err error) gatewayError {
+	err = describe(err)
 	switch cluster.Classify(ctx, err) {
 	case cluster.OutcomeTimeout, cluster.OutcomeCancelled:
 		return gatewayError{status: http.StatusGatewayTimeout, code: CodeTimeout,
@@ -234,6 +236,23 @@ func failure(ctx context.Context, pool, method string, err error) gatewayError {
 	}
 	return gatewayError{status: http.StatusBadGateway, code: CodeBadGateway,
 		msg: fmt.Sprintf("gateway: pool %s: %s: backend failed: %v", pool, method, err)}
+}
+
+// describe adds to a cluster's error the list of its attempts (backend, outcome, duration),
+// which the last attempt's error alone does not tell.
+func describe(err error) error {
+	var ce *cluster.CallError
+	if !errors.As(err, &ce) || len(ce.Attempts) < 2 {
+		return err
+	}
+	var b strings.Builder
+	for i, a := range ce.Attempts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s in %v", a.URL, a.Outcome, a.Duration.Round(time.Millisecond))
+	}
+	return fmt.Errorf("%w [attempts: %s]", err, b.String())
 }
 
 // context returns the call's context: the caller's deadline (Harp-Timeout) bounded by the call

@@ -88,12 +88,12 @@ func newPool(name string, cfg *Pool, limits Limits) (*pool, error) {
 		opts := []client.Option{
 			client.WithMaxIdleConnsPerHost(min(cfg.MaxInFlight, 512)),
 			client.WithDecodeOptions(xmlrpc.DecodeOptions{MaxSize: limits.MaxBodySize, MaxDepth: limits.MaxDepth}),
-			client.WithJSONOptions(jsonrpc.EncodeOptions{}, jsonrpc.DecodeOptions{
-				MaxSize: limits.MaxBodySize, MaxDepth: limits.MaxDepth, MaxBatch: limits.MaxBatch, MaxValues: limits.MaxValues,
-			}),
 		}
 		if cfg.Protocol == "jsonrpc" {
-			opts = append(opts, client.WithJSONRPC())
+			// WithJSONOptions makes the client speak JSON-RPC for its own calls (health checks).
+			opts = append(opts, client.WithJSONOptions(jsonrpc.EncodeOptions{}, jsonrpc.DecodeOptions{
+				MaxSize: limits.MaxBodySize, MaxDepth: limits.MaxDepth, MaxBatch: limits.MaxBatch, MaxValues: limits.MaxValues,
+			}))
 		}
 		return client.New(ep.URL, opts...)
 	}
