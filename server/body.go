@@ -192,15 +192,15 @@ func readLimited(src io.Reader, buf []byte, max, hint int64, res *reservation) (
 
 // growBody returns buf with room for more: twice its capacity (at least 4 KiB), or hint when
 // that is less than one more doubling away, never past limit+1, once res has reserved the new
-// capacity.
+// capacity and the old one, which is garbage until the collector takes it.
 func growBody(buf []byte, limit, hint int64, res *reservation) ([]byte, error) {
 	c := int64(cap(buf))
 	n := min(max(2*c, 4096), limit+1)
 	if hint > c && hint < 2*n {
 		n = min(hint, limit+1)
 	}
-	if !res.resize(n) {
-		if !res.b.fits(res.p, n+decodeFactor*int64(len(buf))) {
+	if !res.resize(n + c) {
+		if !res.b.fits(res.p, n+c+decodeFactor*int64(len(buf))) {
 			return buf, errOverBudget
 		}
 		return buf, errBudgetFull

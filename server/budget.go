@@ -16,16 +16,22 @@ const decodeFactor = 2
 // held, so that their sum never passes the limit. Reservations are refused rather than waited
 // for: a request that does not fit is answered at once (503 with Retry-After) and everyone else
 // goes on being served. Under Serve, a reservation is also charged to its peer (see peer), which
-// may hold at most peerLimit.
+// may hold at most peerLimit. The last eighth of the budget is kept for small requests (needing
+// at most smallNeed in all), so that large ones filling it leave the usual small calls served.
 type budget struct {
 	limit     int64
+	large     int64 // what requests larger than smallNeed may hold in all
 	peerLimit int64 // 0: no per-peer limit
 	used      atomic.Int64
 	peak      atomic.Int64 // the highest use since the memory was last given back (see reclaimer)
 }
 
+// smallNeed is the most a request may reserve and still count as small: a body and an answer of
+// a few KiB, with their values.
+const smallNeed = 64 << 10
+
 func newBudget(limit int64, peerShare float64) *budget {
-	b := &budget{limit: limit}
+	b := &budget{limit: limit, large: limit - limit/8}
 	if peerShare > 0 && peerShare < 1 {
 		b.peerLimit = int64(math.Ceil(peerShare * float64(limit)))
 	}
@@ -44,14 +50,15 @@ func (b *budget) fits(p *peer, n int64) bool {
 	return n <= b.limit
 }
 
-// take reserves n more bytes for p (nil: no peer) and reports whether they fit.
-func (b *budget) take(p *peer, n int64) bool {
+// take reserves n more bytes for p (nil: no peer), for a request that then holds total, and
+// reports whether they fit.
+func (b *budget) take(p *peer, n, total int64) bool {
 	if n <= 0 {
 		b.give(p, -n)
 		return true
 	}
 	u := b.used.Add(n)
-	if u > b.limit {
+	if u > b.limit || total > smallNeed && u > b.large {
 		b.used.Add(-n)
 		return false
 	}
@@ -91,7 +98,7 @@ func (r *reservation) resize(n int64) bool {
 	if n == r.n {
 		return true
 	}
-	if !r.b.take(r.p, n-r.n) {
+	if !r.b.take(r.p, n-r.n, n) {
 		return false
 	}
 	r.n = n

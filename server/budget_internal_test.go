@@ -11,10 +11,10 @@ import (
 func TestBudgetShares(t *testing.T) {
 	b := newBudget(1000, 0.25)
 	p, q := &peer{}, &peer{}
-	if !b.take(p, 250) || b.take(p, 1) || !b.take(q, 250) {
+	if !b.take(p, 250, 250) || b.take(p, 1, 251) || !b.take(q, 250, 250) {
 		t.Fatalf("a peer's share of 250: used %d, p %d, q %d", b.Used(), p.used.Load(), q.used.Load())
 	}
-	if !b.take(nil, 500) || b.take(nil, 1) || b.Used() != 1000 {
+	if !b.take(nil, 500, 500) || b.take(nil, 1, 1) || b.Used() != 1000 {
 		t.Fatalf("the limit of 1000: used %d", b.Used())
 	}
 	b.give(p, 250)
@@ -34,6 +34,18 @@ func TestBudgetShares(t *testing.T) {
 	if b.Used() != 0 || p.used.Load() != 0 {
 		t.Fatalf("after release: used %d, p %d", b.Used(), p.used.Load())
 	}
+	// Large requests leave the last eighth to small ones.
+	big := newBudget(8<<20, 0)
+	l := reservation{b: big}
+	if !l.resize(7<<20) || l.resize(7<<20+1) {
+		t.Fatalf("a large request may hold 7/8 of the budget: reserved %d", l.n)
+	}
+	for i := range 16 {
+		s := reservation{b: big}
+		if !s.resize(smallNeed) {
+			t.Fatalf("small request %d refused beside a large one holding 7/8", i)
+		}
+	}
 }
 
 // TestReadLimitedHoldsWhatArrived checks that a body's buffer grows with what arrives, not
@@ -43,7 +55,7 @@ func TestReadLimitedHoldsWhatArrived(t *testing.T) {
 	r := reservation{b: b}
 	data := bytes.Repeat([]byte("x"), 10000)
 	buf, err := readLimited(bytes.NewReader(data), nil, 1<<20, 1<<20, &r)
-	if err != nil || len(buf) != len(data) || cap(buf) > 4*len(data) || r.n != int64(cap(buf)) {
+	if err != nil || len(buf) != len(data) || cap(buf) > 4*len(data) || r.n != int64(cap(buf)+cap(buf)/2) {
 		t.Fatalf("err %v, len %d, cap %d, reserved %d", err, len(buf), cap(buf), r.n)
 	}
 	r.release()
@@ -58,7 +70,7 @@ func TestReadLimitedHoldsWhatArrived(t *testing.T) {
 		t.Fatalf("a body past the whole budget: %v, want errOverBudget", err)
 	}
 	busy := newBudget(64<<10, 0)
-	busy.take(nil, 60<<10)
+	busy.take(nil, 60<<10, 60<<10)
 	full := reservation{b: busy}
 	if _, err := readLimited(io.MultiReader(bytes.NewReader(data)), nil, 1<<20, 0, &full); err != errBudgetFull {
 		t.Fatalf("a body past the budget's room: %v, want errBudgetFull", err)
@@ -69,11 +81,11 @@ func TestReadLimitedHoldsWhatArrived(t *testing.T) {
 // once the use is under a sixteenth, and once per peak.
 func TestReclaimDue(t *testing.T) {
 	s := &Server{budget: newBudget(1600, 0)}
-	s.budget.take(nil, 300)
+	s.budget.take(nil, 300, 300)
 	if s.reclaimDue() {
 		t.Fatal("reclaim after a peak under a quarter")
 	}
-	s.budget.take(nil, 200) // peak 500
+	s.budget.take(nil, 200, 200) // peak 500
 	if s.reclaimDue() {
 		t.Fatal("reclaim while the use is high")
 	}

@@ -152,10 +152,10 @@ func TestBodiesPerPeer(t *testing.T) {
 // request that does not fit beside it gets 503 with Retry-After at once, one that could never
 // fit gets 413, and a small call is served; once the body is gone, the refused request fits.
 func TestBudgetRefusesAtOnce(t *testing.T) {
-	s, addr := budgetServer(t, func(c *server.Config) { c.MemoryBudget = 8 << 20; c.PeerShare = 0 })
+	s, addr := budgetServer(t, func(c *server.Config) { c.MemoryBudget = 16 << 20; c.PeerShare = 0 })
 	stop := make(chan struct{})
 	// A declared 2 MiB body sent in part holds what it sent, rounded up to a doubling or to its
-	// declared length.
+	// declared length, and the buffer it outgrew.
 	c := dialFrom(t, "127.0.0.1", addr)
 	fmt.Fprintf(c, "%s<methodCall>%s", header("/RPC2", "Content-Length: 2097152"), strings.Repeat(" ", 1536<<10))
 	go func() {
@@ -174,16 +174,16 @@ func TestBudgetRefusesAtOnce(t *testing.T) {
 	for s.MemoryUsed() < 1536<<10 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if u := s.MemoryUsed(); u < 1536<<10 || u > 2<<20+1 {
+	if u := s.MemoryUsed(); u < 1536<<10 || u > 3<<20+1 {
 		t.Fatalf("a body of 1.5 MiB sent of 2 MiB declared holds %d bytes of the budget", u)
 	}
-	big, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 2<<20)) // 2 MiB, 6 MiB with its values
+	big, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 3584<<10)) // 12.5 MiB to read and decode
 	start := time.Now()
 	st, h, _ := post(t, "http://"+addr+"/RPC2", string(big))
 	if st != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || time.Since(start) > hostileBudget {
 		t.Fatalf("a call over the budget's room: status %d, Retry-After %q, in %v", st, h.Get("Retry-After"), time.Since(start))
 	}
-	huge, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 3<<20))
+	huge, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 6<<20))
 	if st, _, _ := post(t, "http://"+addr+"/RPC2", string(huge)); st != http.StatusRequestEntityTooLarge {
 		t.Fatalf("a call that can never fit: status %d, want 413", st)
 	}
@@ -196,7 +196,7 @@ func TestBudgetRefusesAtOnce(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	var out string
-	if err := call(t, "http://"+addr+"/RPC2", "echo", &out, strings.Repeat("x", 2<<20)); err != nil || len(out) != 2<<20 {
+	if err := call(t, "http://"+addr+"/RPC2", "echo", &out, strings.Repeat("x", 3584<<10)); err != nil || len(out) != 3584<<10 {
 		t.Fatalf("once the budget is free: %v, %d bytes", err, len(out))
 	}
 	if u := s.MemoryUsed(); u != 0 {
@@ -302,5 +302,25 @@ func TestBudgetGateway(t *testing.T) {
 	}
 	if st := addFrom(t, "127.0.0.1", addr); st != http.StatusOK {
 		t.Fatalf("the fourth connection of one address with per-peer limits off: status %d", st)
+	}
+}
+
+// TestLargeBodyFitsDefaults checks that the default budget and peer share leave room for a
+// body near MaxBodySize, sent plain or compressed, from one peer.
+func TestLargeBodyFitsDefaults(t *testing.T) {
+	s, addr := budgetServer(t, func(*server.Config) {})
+	body, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 15<<20))
+	for _, gz := range []bool{false, true} {
+		b, hdr := body, []string(nil)
+		if gz {
+			b, hdr = gzipped(t, body), []string{"Content-Encoding", "gzip"}
+		}
+		st, _, out := post(t, "http://"+addr+"/RPC2", string(b), hdr...)
+		if st != http.StatusOK || len(out) < 15<<20 {
+			t.Fatalf("gzip %v: status %d, %d bytes", gz, st, len(out))
+		}
+	}
+	if u := s.MemoryUsed(); u != 0 {
+		t.Fatalf("%d bytes still reserved", u)
 	}
 }

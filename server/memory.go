@@ -22,6 +22,7 @@ func (s *Server) reclaim(stop <-chan struct{}, period time.Duration) {
 			if s.reclaimDue() {
 				debug.FreeOSMemory()
 				s.reclaims.Add(1)
+				s.log.Debug("server: memory given back to the OS after a burst", "reserved", s.budget.Used())
 			}
 		}
 	}

@@ -247,8 +247,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		}
 	}()
 	body, err := s.readBody(w, r, st, own)
-	if err == nil && !st.res.resize(int64(cap(body))+decodeFactor*int64(len(body))) {
-		s.refuse(ctx, w, r, s.refusal(&st.res, int64(cap(body))+decodeFactor*int64(len(body))), false)
+	// The values decoded from the body join what reading it holds (at least its buffer).
+	if need := max(st.res.n, int64(cap(body))) + decodeFactor*int64(len(body)); err == nil && !st.res.resize(need) {
+		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
 		return
 	}
 	if err != nil {

@@ -24,7 +24,7 @@ type serveLimits struct {
 
 // memLimitAllowance is what the default -memory-limit allows beyond the budget: the runtime,
 // the connections (about 20 KiB each) and the garbage not yet collected.
-const memLimitAllowance = 128 << 20
+const memLimitAllowance = 64 << 20
 
 // serveLimitFlags declares the flags on fs, with the server's defaults.
 func serveLimitFlags(fs *flag.FlagSet) *serveLimits {
@@ -35,7 +35,7 @@ func serveLimitFlags(fs *flag.FlagSet) *serveLimits {
 	fs.IntVar(&l.conns, "max-conns", d.MaxConns, "connections open at once (0: no cap); beyond it a connection is closed")
 	fs.Float64Var(&l.peerShare, "peer-share", d.PeerShare, "share of -max-conns, -max-bodies and -memory-budget one IP address may hold (0: off, for a trusted gateway in front)")
 	fs.DurationVar(&l.writeStall, "write-stall", d.WriteStallTimeout, "close a connection whose answer makes no progress this long (0: none)")
-	fs.Var(&l.memLimit, "memory-limit", "the Go runtime's soft memory limit (auto: -memory-budget + 128MiB unless GOMEMLIMIT is set; 0: none)")
+	fs.Var(&l.memLimit, "memory-limit", "the Go runtime's soft memory limit (auto: -memory-budget + 64MiB unless GOMEMLIMIT is set; 0: none)")
 	return l
 }
 
