@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -20,6 +21,8 @@ type methodLookup interface {
 // keyword arguments to the method's parameters (see the package documentation):
 //
 //   - no arguments: no params;
+//   - keywords "0", "1", ... in order (what a harp Client sends for positional params):
+//     positional params;
 //   - a method whose one parameter is a struct or a map (or a method the Dispatcher cannot
 //     describe): the arguments object as named params, bound by field or key;
 //   - any other method: the arguments' values, in the order the caller wrote them, as
@@ -31,13 +34,13 @@ func jsonrpcBody(dst []byte, d rpc.Dispatcher, req *Request) ([]byte, error) {
 	if len(args) == 0 || bytes.Equal(args, []byte("{}")) {
 		return append(dst, '}'), nil
 	}
-	if named(d, req.Method) {
-		dst = append(dst, `,"params":`...)
-		return append(append(dst, args...), '}'), nil
-	}
-	vals, err := orderedValues(args)
+	keys, vals, err := orderedValues(args)
 	if err != nil {
 		return dst, err
+	}
+	if !positionalKeys(keys) && named(d, req.Method) {
+		dst = append(dst, `,"params":`...)
+		return append(append(dst, args...), '}'), nil
 	}
 	dst = append(dst, `,"params":[`...)
 	for i, v := range vals {
@@ -70,24 +73,38 @@ func named(d rpc.Dispatcher, method string) bool {
 	return t.Kind() == reflect.Struct || t.Kind() == reflect.Map
 }
 
-// orderedValues returns the values of the JSON object obj in the order they are written.
-func orderedValues(obj []byte) ([]json.RawMessage, error) {
+// orderedValues returns the keys and values of the JSON object obj in the order written.
+func orderedValues(obj []byte) ([]string, []json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(obj))
 	if _, err := dec.Token(); err != nil { // {
-		return nil, &EnvelopeError{Msg: "args", Err: err}
+		return nil, nil, &EnvelopeError{Msg: "args", Err: err}
 	}
+	var keys []string
 	var vals []json.RawMessage
 	for dec.More() {
-		if _, err := dec.Token(); err != nil { // key
-			return nil, &EnvelopeError{Msg: "args", Err: err}
+		k, err := dec.Token()
+		if err != nil {
+			return nil, nil, &EnvelopeError{Msg: "args", Err: err}
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, &EnvelopeError{Msg: "args", Err: err}
+			return nil, nil, &EnvelopeError{Msg: "args", Err: err}
 		}
-		vals = append(vals, v)
+		ks, _ := k.(string)
+		keys, vals = append(keys, ks), append(vals, v)
 	}
-	return vals, nil
+	return keys, vals, nil
+}
+
+// positionalKeys reports whether keys are "0", "1", ... in order: positional params as a harp
+// Client writes them (no Python keyword can be named so).
+func positionalKeys(keys []string) bool {
+	for i, k := range keys {
+		if k != strconv.Itoa(i) {
+			return false
+		}
+	}
+	return len(keys) > 0
 }
 
 // jsonrpcAnswer is the part of a JSON-RPC response the reply is made of.

@@ -34,10 +34,13 @@ type Failure struct {
 	Kwargs    map[string]any `json:"kwargs"`
 }
 
+// failureJSON is Failure without its methods, which encoding/json would otherwise call: it
+// encodes as the JSON object itself.
+type failureJSON Failure
+
 // MarshalText returns the failure's JSON text, keys in oslo's order, spaced as Python writes it.
 func (f *Failure) MarshalText() ([]byte, error) {
-	type plain Failure // without the methods: encoding/json would call MarshalText again
-	g := plain(*f)
+	g := failureJSON(*f)
 	if g.Traceback == nil {
 		g.Traceback = []string{}
 	}
@@ -52,9 +55,8 @@ func (f *Failure) MarshalText() ([]byte, error) {
 
 // UnmarshalText reads a failure's JSON text (the string inside the reply).
 func (f *Failure) UnmarshalText(text []byte) error {
-	type plain Failure // without the methods: encoding/json would call UnmarshalText again
 	*f = Failure{}
-	if err := json.Unmarshal(text, (*plain)(f)); err != nil {
+	if err := json.Unmarshal(text, (*failureJSON)(f)); err != nil {
 		return &EnvelopeError{Msg: "failure is not a JSON object", Err: err}
 	}
 	return nil
