@@ -280,3 +280,22 @@ func StopSharedRabbit() {
 		os.RemoveAll(shared.dir)
 	}
 }
+
+// RabbitFor returns a RabbitMQ node for t alone, stopped by t's cleanup (or the broker
+// HARP_RABBIT_URL names), or skips/fails t as Missing does. It is for packages whose TestMain
+// cannot call StopSharedRabbit; it costs a broker start (about 6 s) per test.
+func RabbitFor(t testing.TB) *Rabbit {
+	t.Helper()
+	if u := os.Getenv(RabbitEnv); u != "" {
+		return &Rabbit{URL: u}
+	}
+	if _, err := os.Stat(rabbitScript); err != nil {
+		Missing(t, "rabbitmq-server not installed (apt-get install rabbitmq-server)")
+	}
+	r, err := StartRabbit(context.Background(), t.TempDir())
+	if err != nil {
+		Missing(t, err.Error())
+	}
+	t.Cleanup(func() { r.Stop() })
+	return r
+}

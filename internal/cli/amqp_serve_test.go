@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harp-rpc/harp/broker/oslo"
+	"github.com/harp-rpc/harp/internal/peertest"
+)
+
+// TestServeAMQP runs harp serve --amqp --topic and calls the demo services over the broker as
+// oslo.messaging does: keyword arguments bound positionally, a fault as a RemoteError, and
+// prepare(server=) by the --amqp-server name.
+func TestServeAMQP(t *testing.T) {
+	r := peertest.RabbitFor(t)
+	topic := "harp_cli_" + strings.ReplaceAll(t.Name(), "/", "_")
+	serveInBackground(t, "--amqp", r.URL, "--topic", topic, "--amqp-server", "cli1")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg := oslo.DefaultClientConfig(topic)
+	c, err := oslo.Dial(ctx, r.URL, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var sum int
+	if err := c.Call(ctx, "add", map[string]int{"x": 2, "y": 3}, &sum); err != nil || sum != 5 {
+		t.Errorf("add(x=2, y=3) = %d, %v", sum, err)
+	}
+	if err := c.Prepare(oslo.Target{Server: "cli1"}).Call(ctx, "add", map[string]int{"x": 1, "y": 1}, &sum); err != nil || sum != 2 {
+		t.Errorf("prepare(server=cli1).add = %d, %v", sum, err)
+	}
+	var q float64
+	err = c.Call(ctx, "div", map[string]int{"x": 1, "y": 0}, &q)
+	var re *oslo.RemoteError
+	if !errors.As(err, &re) || re.Failure.Module != oslo.ModuleHarp {
+		t.Errorf("div by zero: %v, want a RemoteError from harp", err)
+	}
+}
