@@ -185,7 +185,7 @@ func TestMasterCallerFailsOverToMaster(t *testing.T) {
 	eps := []cluster.Endpoint{{URL: mk(false)}, {URL: mk(true)}}
 	cfg := cluster.DefaultConfig()
 	cfg.Health.Interval = 0
-	cfg.Retry.BudgetReserve = 100
+	cfg.Retry.BudgetReserve, cfg.Retry.BudgetMax = 100, 100
 	c, err := cluster.New(eps, election.MasterFactory(func(ep cluster.Endpoint) (cluster.Caller, error) {
 		return client.New(ep.URL)
 	}), cfg)

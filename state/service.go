@@ -76,6 +76,25 @@ func (s *Service) Close(ctx context.Context) error {
 	return err
 }
 
+// Stats are a Service's counters since it started.
+type Stats struct {
+	Batches   int64 `xmlrpc:"batches" json:"batches"`     // atomic batches committed
+	Writes    int64 `xmlrpc:"writes" json:"writes"`       // writes applied by them
+	Deduped   int64 `xmlrpc:"deduped" json:"deduped"`     // retries answered from an idempotency record
+	Fenced    int64 `xmlrpc:"fenced" json:"fenced"`       // batches the store refused for a newer term
+	Uncertain int64 `xmlrpc:"uncertain" json:"uncertain"` // batches the store did not confirm in time
+	Raced     int64 `xmlrpc:"raced" json:"raced"`         // batches refused for a race, then retried
+}
+
+// Stats returns the service's counters.
+func (s *Service) Stats() Stats {
+	st := &s.w.stats
+	return Stats{
+		Batches: st.batches.Load(), Writes: st.ops.Load(), Deduped: st.deduped.Load(),
+		Fenced: st.fenced.Load(), Uncertain: st.uncertain.Load(), Raced: st.raced.Load(),
+	}
+}
+
 // Abandon stops the instance as a crash would: the master's lease is left to expire.
 func (s *Service) Abandon() {
 	if s.closed.Swap(true) {

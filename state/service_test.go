@@ -263,7 +263,9 @@ func TestConcurrentIncr(t *testing.T) {
 	if err := c.Call(ctx, "get", &n, "total"); err != nil || n != workers*each {
 		t.Fatalf("total %d %v, want %d", n, err, workers*each)
 	}
-	t.Logf("%d incr with ids from %d clients in %v: %.0f/s", workers*each, workers, took, float64(workers*each)/took.Seconds())
+	st := svc.Stats()
+	t.Logf("%d incr with ids from %d clients in %v: %.0f/s; %d batches, %.1f writes per batch",
+		workers*each, workers, took, float64(workers*each)/took.Seconds(), st.Batches, float64(st.Writes)/float64(st.Batches))
 }
 
 func TestStandbyRefuses(t *testing.T) {
@@ -292,5 +294,40 @@ func TestStandbyRefuses(t *testing.T) {
 	var n int64
 	if err := cb.Call(ctx, "incr", &n, "x"); err != nil || n != 2 {
 		t.Fatalf("incr on the new master: %d %v", n, err)
+	}
+}
+
+// A master whose election is frozen (it still believes it holds the lease) cannot write once a
+// standby's term began: the store refuses its batch against the term's fence.
+func TestFrozenMasterFenced(t *testing.T) {
+	nc := startNATS(t)
+	a, urlA := serve(t, nc, fastConfig("a"))
+	waitMaster(t, a, 2*time.Second)
+	ctx := context.Background()
+	ca, _ := client.New(urlA)
+	if err := ca.Call(ctx, "set", nil, "owner", "a"); err != nil {
+		t.Fatal(err)
+	}
+	a.Election().Abandon() // frozen: no renewals, and its Status still says master
+	b, urlB := serve(t, nc, fastConfig("b"))
+	waitMaster(t, b, 3*time.Second)
+	if !a.Election().IsMaster() {
+		t.Fatal("the frozen instance should still believe it is master")
+	}
+	err := ca.Call(ctx, "set", nil, "owner", "stale a", map[string]any{"id": "stale"})
+	if faultCode(err) != election.CodeNotMaster {
+		t.Fatalf("stale master's write: %v, want fault %d", err, election.CodeNotMaster)
+	}
+	if st := a.Stats(); st.Fenced != 1 {
+		t.Fatalf("stats of the stale master: %+v, want one fenced batch", st)
+	}
+	cb, _ := client.New(urlB)
+	var s string
+	if err := cb.Call(ctx, "get", &s, "owner"); err != nil || s != "a" {
+		t.Fatalf("owner = %q, %v; the stale write must not have landed", s, err)
+	}
+	// The id of the refused write is free: nothing was applied under it.
+	if err := cb.Call(ctx, "set", nil, "owner", "b", map[string]any{"id": "stale"}); err != nil {
+		t.Fatal(err)
 	}
 }

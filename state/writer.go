@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/harp-rpc/harp/election"
@@ -23,6 +24,12 @@ type writer struct {
 	done  chan struct{}
 	term  uint64
 	cache map[string]entry // keys this term wrote without a TTL: their value and revision
+	stats stats
+}
+
+// stats are the writer's counters, read with atomic loads.
+type stats struct {
+	batches, ops, deduped, fenced, uncertain, raced atomic.Int64
 }
 
 func newWriter(cfg *Config, st *store, el *election.Election) *writer {
@@ -164,16 +171,21 @@ func (w *writer) attempt(ctx context.Context, fence election.Fence, ops []*op) [
 	var refused *refusedError
 	switch {
 	case err == nil:
+		w.stats.batches.Add(1)
+		w.stats.ops.Add(int64(len(p.live)))
 		w.answerPlanned(p, last, len(msgs))
 		return nil
 	case errors.As(err, &refused):
 		w.forget(p)
 		if w.fenced(fence) {
+			w.stats.fenced.Add(1)
 			failAll(p.live, &election.FencedError{Group: w.cfg.Group, Token: fence.Token, Err: err})
 			return nil
 		}
+		w.stats.raced.Add(1)
 		return p.live
 	default:
+		w.stats.uncertain.Add(1)
 		w.forget(p)
 		failAll(p.live, faultf(CodeUncertain, "%v; it may have been applied: retry with the same id", err))
 		return nil
@@ -239,6 +251,7 @@ func (w *writer) resolveIDs(ctx context.Context, ops []*op) ([]*op, error) {
 			o.answer(nil, faultf(CodeInvalid, "idempotency key %q was used for another operation", o.opts.ID))
 			continue
 		}
+		w.stats.deduped.Add(1)
 		o.answer(r.answerFrom(e.rev), nil)
 	}
 	return out, nil
