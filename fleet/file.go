@@ -310,8 +310,11 @@ func (p *parser) checkURLs(m map[string]entry, h *Host, isDefaults bool) {
 	}
 	if e, ok := m["health"]; ok {
 		u, err := url.Parse(h.Health)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "unix") {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "unix"):
 			p.errorf(e.value, "health %q: want an http://, https:// or unix:// URL", h.Health)
+		case u.Scheme == "unix" && h.HealthMethod == "":
+			p.errorf(e.value, "health %q: a unix socket is checked by an RPC call: give health_method too", h.Health)
 		}
 	}
 }

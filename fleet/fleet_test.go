@@ -285,3 +285,96 @@ func TestUpdateAddsAndRemoves(t *testing.T) {
 		t.Errorf("second update: %+v, %v", rep, err)
 	}
 }
+
+func TestStopStartAndSignal(t *testing.T) {
+	_, fl, _ := testFleet(t, fine("web", "worker"), fine("web", "worker"))
+	waitAll(t, fl, map[string]int{"h1": 2, "h2": 2})
+	cfg := fleet.DefaultRolloutConfig()
+	cfg.Action, cfg.Target, cfg.Batch, cfg.PollInterval = fleet.Stop, "all", fleet.BatchSize{N: 100, Percent: true}, 50*time.Millisecond
+	rep, err := fleet.Rollout(testCtx(t), fl.Hosts, cfg)
+	if err != nil || !rep.Completed || rep.Batches != 1 || len(rep.Hosts[1].Changes) != 2 {
+		t.Fatalf("stop all: %+v, %v", rep, err)
+	}
+	for _, st := range fleet.Status(testCtx(t), fl.Hosts, 0) {
+		for _, p := range st.Processes {
+			if p.State != supervisord.Stopped {
+				t.Errorf("%s %s: %v after stop", st.Host.Name, p.Name, p.State)
+			}
+		}
+	}
+	cfg.Action = fleet.Signal
+	cfg.Signal = "CONT"
+	rep, _ = fleet.Rollout(testCtx(t), fl.Hosts, cfg)
+	if !errors.Is(rep.Err(), supervisord.NotRunning) || rep.Hosts[0].Outcome != fleet.Failed {
+		t.Errorf("signal to stopped processes: %v", rep.Err())
+	}
+	cfg.Action, cfg.Target = fleet.Start, "worker"
+	rep, err = fleet.Rollout(testCtx(t), fl.Hosts, cfg)
+	if err != nil || !rep.Completed || rep.Hosts[0].Changes[0].After != supervisord.Running {
+		t.Fatalf("start worker: %+v, %v", rep, rep.Err())
+	}
+	cfg.Action = fleet.Signal
+	rep, err = fleet.Rollout(testCtx(t), fl.Hosts, cfg)
+	if err != nil || !rep.Completed || rep.Hosts[1].Changes[0].Step != "signal CONT" {
+		t.Fatalf("signal CONT to worker: %+v, %v", rep, rep.Err())
+	}
+	cfg.Action = fleet.Start // already running: nothing to do, and fine
+	if rep, err = fleet.Rollout(testCtx(t), fl.Hosts, cfg); err != nil || !rep.Completed {
+		t.Errorf("start a running worker: %v", rep.Err())
+	}
+}
+
+func TestInterruptedBetweenBatches(t *testing.T) {
+	_, fl, _ := testFleet(t, fine("web"), fine("web"), fine("web"))
+	waitAll(t, fl, map[string]int{"h1": 1, "h2": 1, "h3": 1})
+	cfg := fleet.DefaultRolloutConfig()
+	cfg.Target, cfg.Pause, cfg.PollInterval = "web", time.Minute, 50*time.Millisecond
+	ctx, cancel := context.WithCancel(testCtx(t))
+	cfg.Progress = func(p fleet.Progress) {
+		if p.Event == "pause" {
+			cancel()
+		}
+	}
+	start := time.Now()
+	rep, err := fleet.Rollout(ctx, fl.Hosts, cfg)
+	if err != nil || rep.Completed || !rep.Interrupted || rep.Count(fleet.Done) != 1 || rep.Count(fleet.Untouched) != 2 {
+		t.Fatalf("report %+v, %v", rep, err)
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("the pause was not cut short: %v", time.Since(start))
+	}
+	var re *fleet.RolloutError
+	if !errors.As(rep.Err(), &re) || strings.Join(re.Remaining, ",") != "h2,h3" {
+		t.Errorf("Err = %v", rep.Err())
+	}
+}
+
+func TestUpdateRestartsAChangedGroup(t *testing.T) {
+	svs, fl, _ := testFleet(t, fine("web"), fine("web"))
+	waitAll(t, fl, map[string]int{"h1": 1, "h2": 1})
+	before := pids(t, fl, "web")
+	web := peertest.FineProgram("web")
+	web.Extra = map[string]string{"environment": "HARP_VERSION=2"}
+	for _, sv := range svs {
+		sv.SetPrograms([]peertest.SupervisordProgram{web})
+	}
+	cfg := fleet.DefaultRolloutConfig()
+	cfg.Action, cfg.PollInterval = fleet.Update, 50*time.Millisecond
+	rep, err := fleet.Rollout(testCtx(t), fl.Hosts, cfg)
+	if err != nil || !rep.Completed {
+		t.Fatalf("update: %+v, %v", rep, rep.Err())
+	}
+	var steps []string
+	for _, c := range rep.Hosts[0].Changes {
+		steps = append(steps, c.Process+" "+c.Step)
+	}
+	if strings.Join(steps, ", ") != "web stop group, web remove, web add, web running" {
+		t.Errorf("steps: %v", steps)
+	}
+	after := pids(t, fl, "web")
+	for h := range before {
+		if after[h] == before[h] || after[h] == 0 {
+			t.Errorf("%s: web not restarted by the update (%d -> %d)", h, before[h], after[h])
+		}
+	}
+}

@@ -90,15 +90,17 @@ func (hc *HealthCheck) Check(ctx context.Context, h *Host) error {
 		defer c.Close()
 		try = func(ctx context.Context) error { return c.Call(ctx, method, nil) }
 	}
+	var last error
 	for {
-		tctx, tcancel := context.WithTimeout(ctx, min(hc.Interval*4, hc.Timeout))
-		err := try(tctx)
-		tcancel()
+		err := try(ctx)
 		if err == nil {
 			return nil
 		}
-		if sleep(ctx, hc.Interval) != nil {
-			return &HealthError{Host: h.Name, URL: rawURL, Err: err}
+		if last == nil || ctx.Err() == nil {
+			last = err // a try cut short by the check's own deadline does not hide the one before
+		}
+		if ctx.Err() != nil || sleep(ctx, hc.Interval) != nil {
+			return &HealthError{Host: h.Name, URL: rawURL, Err: last}
 		}
 	}
 }

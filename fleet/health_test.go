@@ -64,7 +64,7 @@ func TestHealthCheckByRPC(t *testing.T) {
 	if err := hc.Check(testCtx(t), h); err != nil || calls != 3 {
 		t.Errorf("check: %v after %d calls", err, calls)
 	}
-	hc = &fleet.HealthCheck{Method: "health.other", Timeout: 200 * time.Millisecond, Interval: 20 * time.Millisecond}
+	hc = &fleet.HealthCheck{Method: "health.other", Timeout: time.Second, Interval: 20 * time.Millisecond}
 	var f *xmlrpc.Fault
 	if err := hc.Check(testCtx(t), h); !errors.As(err, &f) || f.Code != 1 {
 		t.Errorf("failing check: %v", err)

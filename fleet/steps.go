@@ -104,8 +104,10 @@ func (r *hostRun) stop(ctx context.Context, p supervisord.ProcessInfo) error {
 	defer cancel()
 	err := r.c.StopProcess(sctx, name, true)
 	if errors.Is(err, supervisord.NotRunning) {
-		r.record(Change{Process: name, Step: "stop", Before: p.State, After: supervisord.Stopped, Note: "already stopped"})
-		return nil
+		// Already stopping (or stopped since it was read): wait until it is down.
+		now, err := r.waitStopped(ctx, name)
+		r.record(Change{Process: name, Step: "stop", Before: p.State, After: now.State, Note: "was not running", Err: err})
+		return err
 	}
 	r.record(Change{Process: name, Step: "stop", Before: p.State, After: supervisord.Stopped, Err: err})
 	return err
@@ -168,6 +170,26 @@ func (r *hostRun) waitRunning(ctx context.Context, name string) (supervisord.Pro
 		case time.Now().After(deadline):
 			pe.Msg = fmt.Sprintf("not RUNNING past its startsecs (%ds) within %v", secs, r.cfg.StartTimeout)
 			return p, pe
+		}
+		if err := sleep(ctx, r.cfg.PollInterval); err != nil {
+			return p, err
+		}
+	}
+}
+
+// waitStopped polls a process until it is in a stopped state, within the start timeout.
+func (r *hostRun) waitStopped(ctx context.Context, name string) (supervisord.ProcessInfo, error) {
+	deadline := time.Now().Add(r.cfg.StartTimeout)
+	for {
+		var p supervisord.ProcessInfo
+		err := r.call(ctx, func(ctx context.Context) (err error) { p, err = r.c.GetProcessInfo(ctx, name); return })
+		switch {
+		case err != nil:
+			return p, err
+		case p.State.Stopped():
+			return p, nil
+		case time.Now().After(deadline):
+			return p, &ProcessError{Host: r.h.Name, Process: name, State: p.State, Msg: fmt.Sprintf("not stopped within %v", r.cfg.StartTimeout)}
 		}
 		if err := sleep(ctx, r.cfg.PollInterval); err != nil {
 			return p, err

@@ -51,8 +51,8 @@ func (r *hostRun) removeGroup(ctx context.Context, g string) error {
 			}
 		}
 	}
+	r.record(Change{Process: g, Step: "stop group", Err: err})
 	if err != nil {
-		r.record(Change{Process: g, Step: "stop group", Err: err})
 		return err
 	}
 	err = r.call(ctx, func(ctx context.Context) error { return r.c.RemoveProcessGroup(ctx, g) })
