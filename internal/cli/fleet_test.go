@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -131,6 +132,40 @@ func TestBinaryFleetStatusHostDown(t *testing.T) {
 	code, out, errs := runBin(t, "fleet", "--fleet", file, "status")
 	if code != ExitFailure || !regexp.MustCompile(`(?m)^h3 +- +DOWN `).MatchString(out) || !strings.Contains(errs, "2 of 3 hosts did not answer") {
 		t.Errorf("exit %d:\n%s%s", code, out, errs)
+	}
+	// A rollout that reaches a host it cannot call stops there, exit 3 (not a fault).
+	code, out, errs = runBin(t, "fleet", "--fleet", file, "restart", "web", "h2,h3")
+	if code != ExitFailure || !strings.Contains(out, "1 done, 1 failed, 0 untouched") || !strings.Contains(out, "restart web h3") {
+		t.Errorf("restart onto a killed host: exit %d:\n%s%s", code, out, errs)
+	}
+}
+
+func TestBinaryFleetTailFollowUntilInterrupted(t *testing.T) {
+	file, _ := fleetFile(t, fineProgs("web"), fineProgs("web"), fineProgs("web"))
+	waitFleetRunning(t, file, 1)
+	var out, errb strings.Builder
+	cmd := exec.Command(harpBin, "fleet", "--fleet", file, "tail", "-f", "web", "--bytes", "0")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("tail -f ended with %v: %s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("tail -f did not end on SIGINT")
+	}
+	for _, h := range []string{"h1", "h2", "h3"} {
+		if n := len(regexp.MustCompile(`(?m)^`+h+` \| web line \d+$`).FindAllString(out.String(), -1)); n < 5 {
+			t.Errorf("%s: %d lines in 2s:\n%s", h, n, out.String())
+		}
 	}
 }
 
