@@ -77,19 +77,19 @@ func TestReadLimitedHoldsWhatArrived(t *testing.T) {
 	}
 }
 
-// TestReclaimDue checks when memory is given back: after a peak over a quarter of the budget,
+// TestReclaimDue checks when memory is given back: after a peak over an eighth of the budget,
 // once the use is under a sixteenth, and once per peak.
 func TestReclaimDue(t *testing.T) {
 	s := &Server{budget: newBudget(1600, 0)}
-	s.budget.take(nil, 300, 300)
+	s.budget.take(nil, 200, 200)
 	if s.reclaimDue() {
-		t.Fatal("reclaim after a peak under a quarter")
+		t.Fatal("reclaim after a peak of an eighth")
 	}
-	s.budget.take(nil, 200, 200) // peak 500
+	s.budget.take(nil, 100, 100) // peak 300
 	if s.reclaimDue() {
 		t.Fatal("reclaim while the use is high")
 	}
-	s.budget.give(nil, 450) // 50
+	s.budget.give(nil, 250) // 50
 	if !s.reclaimDue() {
 		t.Fatal("no reclaim after the peak fell")
 	}

@@ -7,8 +7,8 @@ import (
 
 // reclaim gives back to the operating system the memory a burst of large requests (an attack,
 // or honest load) made the process hold, once the burst is over, until stop is closed. Every
-// period it looks at the budget: when its peak since the last look was over a quarter of it and
-// its use is now under a sixteenth, it runs debug.FreeOSMemory, which collects and returns the
+// period it looks at the budget: when its peak since the last look was over an eighth of it (half
+// a peer's default share) and its use is now under a sixteenth, it runs debug.FreeOSMemory, which collects and returns the
 // freed pages at once instead of over the minutes the runtime's background scavenger takes. An
 // idle or lightly loaded server never pays for it.
 func (s *Server) reclaim(stop <-chan struct{}, period time.Duration) {
@@ -33,7 +33,7 @@ func (s *Server) reclaim(stop <-chan struct{}, period time.Duration) {
 func (s *Server) reclaimDue() bool {
 	b := s.budget
 	used := b.used.Load()
-	if b.peak.Load() <= b.limit/4 || used >= b.limit/16 {
+	if b.peak.Load() <= b.limit/8 || used >= b.limit/16 {
 		return false
 	}
 	b.peak.Store(used)

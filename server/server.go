@@ -247,8 +247,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		}
 	}()
 	body, err := s.readBody(w, r, st, own)
-	// The values decoded from the body join what reading it holds (at least its buffer).
-	if need := max(st.res.n, int64(cap(body))) + decodeFactor*int64(len(body)); err == nil && !st.res.resize(need) {
+	// The values decoded from the body join what reading it holds (at least the body: a pooled
+	// buffer's spare room is the pool's, not the request's).
+	if need := max(st.res.n, int64(len(body))) + decodeFactor*int64(len(body)); err == nil && !st.res.resize(need) {
 		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
 		return
 	}
@@ -284,17 +285,20 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if need := s.answerCost(r, resp, st); !st.res.resize(need) {
+	if need := s.answerCost(r, resp, len(body), cap(st.in) > 0); !st.res.resize(need) {
 		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
 		return
 	}
 	s.writeResponse(w, r, c.contentType, resp)
 }
 
-// answerCost is the bytes of the budget writing resp holds: its buffer, the body's while it is
-// still held, and a compressed copy when it is to be compressed.
-func (s *Server) answerCost(r *http.Request, resp []byte, st *reqState) int64 {
-	n := int64(cap(resp)) + int64(cap(st.in))
+// answerCost is the bytes of the budget writing resp holds: the answer, the body of bodyLen
+// bytes while it is still held, and a compressed copy when the answer is to be compressed.
+func (s *Server) answerCost(r *http.Request, resp []byte, bodyLen int, bodyHeld bool) int64 {
+	n := int64(len(resp))
+	if bodyHeld {
+		n += int64(bodyLen)
+	}
 	if s.cfg.GzipThreshold >= 0 && len(resp) > s.cfg.GzipThreshold && acceptsGzip(r.Header["Accept-Encoding"]) {
 		n += int64(len(resp))
 	}
