@@ -11,9 +11,9 @@ import (
 	"github.com/harp-rpc/harp/rpc"
 )
 
-// methodLookup is implemented by Dispatchers that can tell a method's parameters (*rpc.Registry),
-// which the keyword-to-positional mapping needs.
-type methodLookup interface {
+// MethodLookup tells a method's parameters, which the keyword-to-positional mapping needs:
+// *rpc.Registry implements it, and a Server uses its Dispatcher's when it does.
+type MethodLookup interface {
 	Lookup(name string) (*rpc.Method, bool)
 }
 
@@ -27,7 +27,7 @@ type methodLookup interface {
 //     describe): the arguments object as named params, bound by field or key;
 //   - any other method: the arguments' values, in the order the caller wrote them, as
 //     positional params.
-func jsonrpcBody(dst []byte, d rpc.Dispatcher, req *Request) ([]byte, error) {
+func jsonrpcBody(dst []byte, d any, req *Request) ([]byte, error) {
 	dst = append(dst, `{"jsonrpc":"2.0","id":1,"method":`...)
 	dst = appendPyString(dst, req.Method)
 	args := bytes.TrimSpace(req.Args)
@@ -53,8 +53,8 @@ func jsonrpcBody(dst []byte, d rpc.Dispatcher, req *Request) ([]byte, error) {
 }
 
 // named reports whether method takes its keyword arguments as one struct or map.
-func named(d rpc.Dispatcher, method string) bool {
-	l, ok := d.(methodLookup)
+func named(d any, method string) bool {
+	l, ok := d.(MethodLookup)
 	if !ok {
 		return true
 	}
@@ -128,15 +128,20 @@ func serveRequest(ctx context.Context, core *rpc.Server, req *Request) (json.Raw
 		return nil, FailureFromFault(rpc.CodeInternalError, "oslo: the server has no JSON-RPC codec", req.Method)
 	}
 	resp, _, _ := core.Serve(ctx, codec, body, nil)
+	return readAnswer(resp, req.Method)
+}
+
+// readAnswer returns the result or failure of a JSON-RPC response.
+func readAnswer(resp []byte, method string) (json.RawMessage, *Failure) {
 	var a jsonrpcAnswer
 	if err := json.Unmarshal(resp, &a); err != nil {
-		return nil, FailureFromFault(rpc.CodeInternalError, "oslo: unreadable answer: "+err.Error(), req.Method)
+		return nil, FailureFromFault(rpc.CodeInternalError, "oslo: unreadable answer: "+err.Error(), method)
 	}
 	if a.Error != nil {
 		if f := failureData(a.Error.Data); f != nil {
 			return nil, f
 		}
-		return nil, FailureFromFault(a.Error.Code, a.Error.Message, req.Method)
+		return nil, FailureFromFault(a.Error.Code, a.Error.Message, method)
 	}
 	return a.Result, nil
 }

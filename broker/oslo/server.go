@@ -9,6 +9,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/harp-rpc/harp/broker"
 	"github.com/harp-rpc/harp/rpc"
 )
 
@@ -17,15 +18,19 @@ import (
 // queue (prepare(server=...)) and a fresh fanout queue (fanout casts), declared exactly as oslo
 // declares them, and answers each call on the caller's reply queue.
 type Server struct {
-	cfg    Config
-	core   *rpc.Server
-	log    *slog.Logger
-	listen *amqp.Connection
-	send   *amqp.Connection
-	ch     *amqp.Channel
-	pub    *publisher
-	fanout string
-	tags   []string
+	cfg  Config
+	core *rpc.Server
+	// deliver, instead of core, takes the requests when the server is a broker.Listener.
+	deliver broker.Handler
+	lookup  any                    // what tells deliver's bodies a method's parameters (an *rpc.Registry), or nil
+	kinds   map[string]broker.Kind // by consumer tag
+	log     *slog.Logger
+	listen  *amqp.Connection
+	send    *amqp.Connection
+	ch      *amqp.Channel
+	pub     *publisher
+	fanout  string
+	tags    []string
 
 	sem       chan struct{}
 	handlers  sync.WaitGroup
@@ -53,10 +58,15 @@ func Listen(ctx context.Context, url string, core *rpc.Server, cfg *Config) (*Se
 	if core == nil {
 		return nil, fmt.Errorf("%w: nil serving core", ErrInvalidConfig)
 	}
+	return startServer(ctx, url, &Server{cfg: *cfg, core: core})
+}
+
+// startServer starts s, whose cfg and either core or deliver are set.
+func startServer(ctx context.Context, url string, s *Server) (*Server, error) {
 	if err := checkURL(url); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: *cfg, core: core, log: cfg.Logger, sem: make(chan struct{}, cfg.MaxInFlight), done: make(chan struct{})}
+	s.log, s.sem, s.done = s.cfg.Logger, make(chan struct{}, s.cfg.MaxInFlight), make(chan struct{})
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -92,8 +102,13 @@ func (s *Server) start(ctx context.Context, url string) error {
 	if err := s.ch.Qos(s.cfg.MaxInFlight, 0, false); err != nil {
 		return &TransportError{Op: "qos", Err: err}
 	}
-	for _, q := range queues {
+	s.kinds = make(map[string]broker.Kind, len(queues))
+	for i, q := range queues {
 		tag := "harp-" + uuidHex()
+		s.kinds[tag] = broker.KindCast
+		if i == len(queues)-1 {
+			s.kinds[tag] = broker.KindFanout
+		}
 		ds, err := s.ch.Consume(q, tag, false, false, false, false, nil)
 		if err != nil {
 			return &TransportError{Op: "consume " + q, Err: err}

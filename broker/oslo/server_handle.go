@@ -43,6 +43,10 @@ func (s *Server) handle(d amqp.Delivery) {
 		s.log.Info("oslo: duplicate message dropped", "method", req.Method, "unique_id", req.UniqueID)
 		return
 	}
+	if s.deliver != nil {
+		s.handOver(req, d)
+		return
+	}
 	ctx, cancel := s.callContext(req, d)
 	defer cancel()
 	result, failure := s.run(ctx, req)
@@ -52,7 +56,7 @@ func (s *Server) handle(d amqp.Delivery) {
 		}
 		return
 	}
-	s.reply(req, &Reply{Result: result, Failure: failure, Ending: true, MsgID: req.MsgID, UniqueID: uuidHex()})
+	_ = s.reply(req, &Reply{Result: result, Failure: failure, Ending: true, MsgID: req.MsgID, UniqueID: uuidHex()})
 }
 
 // refuse rejects d without requeueing it, as oslo does with a message it cannot read.
@@ -124,8 +128,9 @@ func (s *Server) heartbeat(req *Request, every time.Duration, stop <-chan struct
 }
 
 // reply publishes r to the call's reply queue through the default exchange, mandatory; while
-// the queue is missing it is tried again every 250 ms for up to ReplyRetry.
-func (s *Server) reply(req *Request, r *Reply) {
+// the queue is missing it is tried again every 250 ms for up to ReplyRetry. A reply that could
+// not be delivered is logged, and its error returned.
+func (s *Server) reply(req *Request, r *Reply) error {
 	body, err := AppendReply(nil, r)
 	if err != nil {
 		body, _ = AppendReply(nil, &Reply{Failure: FailureFromFault(rpc.CodeInternalError, err.Error(), req.Method),
@@ -149,4 +154,5 @@ func (s *Server) reply(req *Request, r *Reply) {
 	if err != nil {
 		s.log.Warn("oslo: reply not delivered", "method", req.Method, "msg_id", req.MsgID, "reply_q", req.ReplyQueue, "err", err)
 	}
+	return err
 }

@@ -50,7 +50,12 @@ func (c *Client) RoundTrip(ctx context.Context, req *rpc.Request, dst []byte) ([
 	case err != nil:
 		return dst, err
 	}
-	if call.Version == "" {
+	return appendResult(dst, call.Version, call.ID, res), nil
+}
+
+// appendResult appends the JSON-RPC answer of a result (JSON-RPC 1.0's form when version is "").
+func appendResult(dst []byte, version string, id, res json.RawMessage) []byte {
+	if version == "" {
 		dst = append(dst, `{"result":`...)
 	} else {
 		dst = append(dst, `{"jsonrpc":"2.0","result":`...)
@@ -59,11 +64,11 @@ func (c *Client) RoundTrip(ctx context.Context, req *rpc.Request, dst []byte) ([
 		res = json.RawMessage("null")
 	}
 	dst = append(dst, res...)
-	if call.Version == "" {
+	if version == "" {
 		dst = append(dst, `,"error":null`...)
 	}
 	dst = append(dst, `,"id":`...)
-	return append(append(dst, quoteID(call.ID)...), '}'), nil
+	return append(append(dst, quoteID(id)...), '}')
 }
 
 // keywordArgs returns a JSON-RPC call's params as oslo keyword arguments.
