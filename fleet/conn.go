@@ -2,10 +2,13 @@ package fleet
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/harp-rpc/harp/client"
 	"github.com/harp-rpc/harp/supervisord"
 )
 
@@ -16,6 +19,17 @@ func (h *Host) Dial() (*supervisord.Client, error) {
 	if h.Timeout > 0 {
 		cfg.Timeout = h.Timeout
 		cfg.DialTimeout = min(h.Timeout, cfg.DialTimeout)
+	}
+	if h.CA != "" {
+		pem, err := os.ReadFile(h.CA)
+		if err != nil {
+			return nil, fmt.Errorf("fleet: host %s: %w", h.Name, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("fleet: host %s: %s holds no PEM certificate", h.Name, h.CA)
+		}
+		cfg.Options = append(cfg.Options, client.WithRootCAs(pool))
 	}
 	c, err := supervisord.New(h.URL, cfg)
 	if err != nil {

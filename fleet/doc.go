@@ -15,7 +15,8 @@
 //	    url: http://10.0.0.1:9001/RPC2    # http, https, or unix:///run/supervisor.sock
 //	    health: http://10.0.0.1:8080/healthz
 //	  web2:
-//	    url: http://10.0.0.2:9001/RPC2
+//	    url: https://10.0.0.2:9443/RPC2   # supervisord behind a TLS proxy
+//	    ca: /etc/harp/fleet-ca.pem        # verify it against these roots
 //	    health: http://10.0.0.2:8000/RPC2
 //	    health_method: system.listMethods # an XML-RPC call (health_jsonrpc: true for JSON-RPC)
 //	groups:                        # roles

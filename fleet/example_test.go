@@ -35,7 +35,7 @@ func ExampleParse_errors() {
 	_, err := fleet.Parse("fleet.yaml", []byte("hosts:\n  web1:\n    url: http://10.0.0.1:9001/RPC2\n    pasword: x\n"))
 	fmt.Println(err)
 	// Output:
-	// fleet.yaml:4:5: unknown key "pasword" (want one of url, username, password, password_env, timeout, health, health_method, health_jsonrpc)
+	// fleet.yaml:4:5: unknown key "pasword" (want one of url, username, password, password_env, timeout, health, health_method, health_jsonrpc, ca)
 }
 
 // A batch size is a count or a percentage of the hosts.

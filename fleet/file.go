@@ -51,8 +51,11 @@ type Host struct {
 	Health        string
 	HealthMethod  string
 	HealthJSONRPC bool
-	Groups        []string // the groups (roles) the host is in, in file order
-	Line          int      // where the host is defined
+	// CA is a PEM file of the certificate authorities an https:// host is verified against
+	// (the system's roots when "").
+	CA     string
+	Groups []string // the groups (roles) the host is in, in file order
+	Line   int      // where the host is defined
 }
 
 // DefaultHostTimeout bounds each call to a host whose entry gives no timeout.
@@ -81,11 +84,12 @@ type hostDoc struct {
 	Health        string `yaml:"health"`
 	HealthMethod  string `yaml:"health_method"`
 	HealthJSONRPC bool   `yaml:"health_jsonrpc"`
+	CA            string `yaml:"ca"`
 }
 
 var (
 	topKeys  = []string{"defaults", "hosts", "groups"}
-	hostKeys = []string{"url", "username", "password", "password_env", "timeout", "health", "health_method", "health_jsonrpc"}
+	hostKeys = []string{"url", "username", "password", "password_env", "timeout", "health", "health_method", "health_jsonrpc", "ca"}
 	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
@@ -260,6 +264,12 @@ func (p *parser) host(n *yaml.Node, h *Host, isDefaults bool) {
 	str("password", &h.Password)
 	str("health", &h.Health)
 	str("health_method", &h.HealthMethod)
+	str("ca", &h.CA)
+	if e, ok := m["ca"]; ok && h.CA != "" {
+		if _, err := os.Stat(h.CA); err != nil {
+			p.errorf(e.value, "ca: %v", err)
+		}
+	}
 	if e, ok := m["health_jsonrpc"]; ok {
 		if err := e.value.Decode(&h.HealthJSONRPC); err != nil {
 			p.errorf(e.value, "health_jsonrpc: want true or false")

@@ -2,8 +2,14 @@ package fleet_test
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -376,5 +382,31 @@ func TestUpdateRestartsAChangedGroup(t *testing.T) {
 		if after[h] == before[h] || after[h] == 0 {
 			t.Errorf("%s: web not restarted by the update (%d -> %d)", h, before[h], after[h])
 		}
+	}
+}
+
+// An https:// host (supervisord behind a TLS proxy, as it has no TLS of its own) verified
+// against the CA the fleet file names.
+func TestStatusOverHTTPSWithTheFilesCA(t *testing.T) {
+	sv := peertest.StartSupervisord(t, peertest.SupervisordConfig{HTTP: true, Programs: fine("web")})
+	target, _ := url.Parse(sv.URL)
+	srv := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target.Host}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted client's failed handshake
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	file := fmt.Sprintf("hosts:\n  tls:\n    url: %s/RPC2\n    ca: %s\n  untrusted:\n    url: %s/RPC2\n", srv.URL, ca, srv.URL)
+	fl, err := fleet.Parse("f.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts := fleet.Status(testCtx(t), fl.Hosts, 0)
+	if sts[0].Err != nil || len(sts[0].Processes) != 1 {
+		t.Errorf("https with the CA: %+v", sts[0])
+	}
+	if sts[1].Err == nil || supervisord.IsFault(sts[1].Err) {
+		t.Errorf("https without the CA: %v, want a TLS failure", sts[1].Err)
 	}
 }
