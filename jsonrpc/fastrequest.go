@@ -1,5 +1,7 @@
 package jsonrpc
 
+import "github.com/harp-rpc/harp/internal/intern"
+
 // fastRequest parses data as one JSON-RPC 2.0 request of the shape nearly every client sends,
 //
 //	{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}
@@ -56,7 +58,7 @@ func (o *DecodeOptions) fastRequest(data []byte) (Request, bool) {
 	if f.pos != len(data) || r.n+8 > o.maxValues() || o.maxDepth() < 3 {
 		return Request{}, false
 	}
-	r.Method = string(data[ms:me])
+	r.Method = intern.Bytes(data[ms:me])
 	r.ID = ID{raw: data[is:ie]}
 	return r, true
 }

@@ -1,6 +1,8 @@
 package jsonrpc
 
 import (
+	"github.com/harp-rpc/harp/internal/intern"
+
 	"errors"
 	"reflect"
 	"strconv"
@@ -320,7 +322,7 @@ func (p *requestParser) entry() error {
 			if err != nil {
 				return err
 			}
-			r.Method = string(name)
+			r.Method = intern.Bytes(name)
 			return nil
 		case "params":
 			switch s.data[start] {

@@ -1,6 +1,10 @@
 package xmlrpc
 
-import "math"
+import (
+	"math"
+
+	"github.com/harp-rpc/harp/internal/intern"
+)
 
 // fastCall parses a call of the plain shape nearly every client sends: the root and its
 // children without attributes, prefixes, comments or self-closing tags, white space between
@@ -23,7 +27,7 @@ func (d *decoder) fastCall(c *Call, offsets []int) bool {
 	if !d.lit("</methodName>") {
 		return false
 	}
-	c.Method = internName(name)
+	c.Method = intern.Bytes(name)
 	c.offsets = offsets
 	if c.offsets == nil {
 		c.offsets = c.offBuf[:0]

@@ -1,30 +1,8 @@
 package xmlrpc
 
 import (
-	"strconv"
 	"testing"
 )
-
-func TestInternName(t *testing.T) {
-	a := internName([]byte("system.listMethods"))
-	if a != "system.listMethods" {
-		t.Fatalf("got %q", a)
-	}
-	if n := testing.AllocsPerRun(100, func() { _ = internName([]byte("system.listMethods")) }); n != 0 {
-		t.Fatalf("a cached name allocates %v times", n)
-	}
-	// Names that share slots displace each other and still come back right.
-	for i := range 2000 {
-		name := "m" + strconv.Itoa(i)
-		if got := internName([]byte(name)); got != name {
-			t.Fatalf("got %q for %q", got, name)
-		}
-	}
-	long := string(make([]byte, maxInternedName+1))
-	if got := internName([]byte(long)); got != long {
-		t.Fatal("long name mangled")
-	}
-}
 
 func TestDecodeCallToReuses(t *testing.T) {
 	var c Call

@@ -1,6 +1,8 @@
 package xmlrpc
 
 import (
+	"github.com/harp-rpc/harp/internal/intern"
+
 	"bytes"
 	"reflect"
 	"strconv"
@@ -62,7 +64,7 @@ func (d *decoder) fullCall(c *Call, offsets []int) error {
 	if len(name) == 0 {
 		return d.invalidf("empty methodName")
 	}
-	c.Method = internName(name)
+	c.Method = intern.Bytes(name)
 	c.offsets = offsets
 	if c.offsets == nil {
 		c.offsets = c.offBuf[:0]
