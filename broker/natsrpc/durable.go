@@ -107,11 +107,11 @@ func backoff(attempt int) time.Duration {
 
 // consume makes sure target's topic has its durable consumer and pulls from it, at most
 // maxInFlight messages ahead, handing each to h.
-func (t *Transport) consume(ctx context.Context, target broker.Target, maxInFlight int, h broker.Handler) (jetstream.ConsumeContext, error) {
+func (t *Transport) consume(ctx context.Context, js jetstream.JetStream, target broker.Target, maxInFlight int, h broker.Handler) (jetstream.ConsumeContext, error) {
 	if err := t.ensureStreams(ctx, target); err != nil {
 		return nil, err
 	}
-	c, err := t.js.CreateOrUpdateConsumer(ctx, t.names.stream(target), jetstream.ConsumerConfig{
+	c, err := js.CreateOrUpdateConsumer(ctx, t.names.stream(target), jetstream.ConsumerConfig{
 		Durable:       t.names.consumer(target),
 		Description:   "harp durable casts of topic " + target.Topic,
 		FilterSubject: t.names.subject(kindDur, target),

@@ -26,18 +26,31 @@ const (
 	SubjectHeader = "Harp-Subject"
 )
 
-// header encodes m's labels; the deadline and request id under rpc's header names.
+// header encodes m's labels; the deadline and request id under rpc's header names. The values
+// share one backing array, and the protocol's is a constant: a call costs few allocations.
 func (t *Transport) header(m *broker.Message) (nats.Header, error) {
+	vals := make([]string, 0, 5)
 	h := make(nats.Header, 5)
-	h[ProtocolHeader] = []string{m.Protocol}
+	set := func(k, v string) {
+		vals = append(vals, v)
+		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	switch m.Protocol {
+	case "xmlrpc":
+		h[ProtocolHeader] = protocolXML
+	case "jsonrpc":
+		h[ProtocolHeader] = protocolJSON
+	default:
+		set(ProtocolHeader, m.Protocol)
+	}
 	if m.Method != "" {
-		h[MethodHeader] = []string{m.Method}
+		set(MethodHeader, m.Method)
 	}
 	if m.Timeout > 0 {
-		h[rpc.TimeoutHeader] = []string{rpc.FormatTimeout(m.Timeout)}
+		set(rpc.TimeoutHeader, rpc.FormatTimeout(m.Timeout))
 	}
 	if m.RequestID != "" && rpc.ValidRequestID(m.RequestID) {
-		h[rpc.RequestIDHeader] = []string{m.RequestID}
+		set(rpc.RequestIDHeader, m.RequestID)
 	}
 	if len(m.Context) > 0 {
 		b, err := json.Marshal(m.Context)
@@ -47,10 +60,16 @@ func (t *Transport) header(m *broker.Message) (nats.Header, error) {
 		if len(b) > t.cfg.MaxContextSize {
 			return nil, fmt.Errorf("request context of %d bytes over the limit of %d", len(b), t.cfg.MaxContextSize)
 		}
-		h[ContextHeader] = []string{string(b)}
+		set(ContextHeader, string(b))
 	}
 	return h, nil
 }
+
+// The protocol header's values; nats.go only reads them.
+var (
+	protocolXML  = []string{"xmlrpc"}
+	protocolJSON = []string{"jsonrpc"}
+)
 
 // message decodes what header encoded; a malformed label is dropped rather than refused, so
 // the serving core still answers: a bad timeout means none, a bad or oversized context (which

@@ -35,6 +35,10 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 		return nil, fmt.Errorf("%w: natsrpc: MaxInFlight must be positive", broker.ErrInvalidConfig)
 	}
 	l := &listener{t: t}
+	lc, ljs, err := t.listenConn()
+	if err != nil {
+		return nil, &broker.TransportError{Op: "listen", Target: tg, Err: err}
+	}
 	fail := func(err error) (broker.Listener, error) {
 		l.stopNow()
 		return nil, &broker.TransportError{Op: "listen", Target: tg, Err: err}
@@ -50,20 +54,20 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 		{t.names.subject(kindServer, tg), "", broker.KindCast},
 		{t.names.subject(kindFanout, tg), "", broker.KindFanout},
 	} {
-		ns, err := t.nc.QueueSubscribe(s.subject, s.queue, t.onMsg(s.kind, h))
+		ns, err := lc.QueueSubscribe(s.subject, s.queue, t.onMsg(s.kind, h))
 		if err != nil {
 			return fail(err)
 		}
 		l.subs = append(l.subs, ns)
 	}
 	fctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
-	err := t.nc.FlushWithContext(fctx)
+	err = lc.FlushWithContext(fctx)
 	cancel()
 	if err != nil {
 		return fail(err)
 	}
 	if cfg.Durable {
-		cc, err := t.consume(ctx, tg, cfg.MaxInFlight, h)
+		cc, err := t.consume(ctx, ljs, tg, cfg.MaxInFlight, h)
 		if err != nil {
 			return fail(err)
 		}
@@ -73,7 +77,7 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 }
 
 // onMsg is the NATS handler of a subscription whose casts are of kind: a message with a
-// reply subject is a call.
+// reply subject is a call, answered on the main connection (see listenConn).
 func (t *Transport) onMsg(kind broker.Kind, h broker.Handler) nats.MsgHandler {
 	return func(nm *nats.Msg) {
 		d := &broker.Delivery{Message: t.message(nm.Header, nm.Data), Kind: kind, Attempt: 1}
@@ -85,7 +89,7 @@ func (t *Transport) onMsg(kind broker.Kind, h broker.Handler) nats.MsgHandler {
 			if nm.Reply == "" {
 				return nil
 			}
-			if err := nm.Respond(answer); err != nil {
+			if err := t.nc.Publish(nm.Reply, answer); err != nil {
 				return &broker.TransportError{Op: "reply", Method: method, Sent: true, Err: err}
 			}
 			return nil

@@ -39,6 +39,8 @@ type Transport struct {
 	mu      sync.Mutex
 	streams map[string]bool // exchanges whose streams exist
 	closed  bool
+	lc      *nats.Conn // the listeners' connection, made by the first Listen
+	ljs     jetstream.JetStream
 }
 
 // Dial connects to cfg.URL (nil cfg: DefaultConfig) and returns a Transport that owns the
@@ -121,15 +123,48 @@ func redact(urls string) string {
 // Conn returns the NATS connection.
 func (t *Transport) Conn() *nats.Conn { return t.nc }
 
-// Close closes the connection when the transport owns it; calls in progress fail.
+// Close closes the listeners' connection, and the main one when the transport owns it; calls
+// in progress fail.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	t.closed = true
+	lc := t.lc
 	t.mu.Unlock()
+	if lc != nil {
+		lc.Close()
+	}
 	if t.owned {
 		t.nc.Close()
 	}
 	return nil
+}
+
+// listenConn returns the connection the listeners subscribe on, opened with the main
+// connection's options by the first Listen. Deliveries arrive on it while answers leave on the
+// main connection: answering on the connection whose reader is delivering the calls makes the
+// two fight over its lock, which costs several times the throughput of a busy server.
+func (t *Transport) listenConn() (*nats.Conn, jetstream.JetStream, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, nil, broker.ErrClosed
+	}
+	if t.lc != nil {
+		return t.lc, t.ljs, nil
+	}
+	opts := t.nc.Opts
+	opts.Name += "-listen"
+	lc, err := opts.Connect()
+	if err != nil {
+		return nil, nil, err
+	}
+	ljs, err := jetstream.New(lc)
+	if err != nil {
+		lc.Close()
+		return nil, nil, err
+	}
+	t.lc, t.ljs = lc, ljs
+	return lc, ljs, nil
 }
 
 // Call sends m as a request on the subject of target and appends the answer to dst. See
