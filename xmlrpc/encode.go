@@ -67,7 +67,7 @@ const xmlHeader = `<?xml version="1.0"?>`
 
 // AppendValue appends v as one <value> element to dst.
 func (o EncodeOptions) AppendValue(dst []byte, v any) ([]byte, error) {
-	e := encState{buf: dst, opts: o}
+	e := newEncState(dst, o)
 	if o.Dialect == DialectApache {
 		e.buf = append(e.buf, `<value xmlns:ex="`+apacheNS+`">`...)
 		if err := e.encodeInner(v); err != nil {
@@ -93,7 +93,7 @@ func (o EncodeOptions) rootOpen(dst []byte, name string) []byte {
 
 // AppendCall appends a complete <methodCall> document to dst.
 func (o EncodeOptions) AppendCall(dst []byte, method string, params ...any) ([]byte, error) {
-	e := encState{buf: o.rootOpen(dst, "methodCall"), opts: o}
+	e := newEncState(o.rootOpen(dst, "methodCall"), o)
 	e.buf = append(e.buf, "<methodName>"...)
 	var err error
 	if e.buf, err = appendEscaped(e.buf, method); err != nil {
@@ -117,7 +117,7 @@ func (o EncodeOptions) AppendResponse(dst []byte, result any) ([]byte, error) {
 			return b, err
 		}
 	}
-	e := encState{buf: o.rootOpen(dst, "methodResponse"), opts: o}
+	e := newEncState(o.rootOpen(dst, "methodResponse"), o)
 	e.buf = append(e.buf, "<params><param>"...)
 	if err := e.encodeValue(result); err != nil {
 		return dst, withPath(err, "result")
@@ -129,7 +129,7 @@ func (o EncodeOptions) AppendResponse(dst []byte, result any) ([]byte, error) {
 // that stays on the stack (the general one escapes through the reflective encoders); ok is false
 // for any other result.
 func (o EncodeOptions) appendScalarResponse(dst []byte, result any) (b []byte, ok bool, err error) {
-	e := encState{buf: o.rootOpen(dst, "methodResponse"), opts: o}
+	e := newEncState(o.rootOpen(dst, "methodResponse"), o)
 	e.buf = append(e.buf, "<params><param><value>"...)
 	if ok, err = e.encodeScalar(result); !ok {
 		return dst, false, nil
@@ -218,10 +218,19 @@ func (e *Encoder) EncodeResponse(result any) error {
 func (e *Encoder) EncodeFault(f *Fault) error { return e.flush(e.opts.AppendFault(e.buf[:0], f)) }
 
 // encState is the state of one encoding.
+// encState is one encoding in progress. It holds the options it reads in a compact form rather
+// than an EncodeOptions, so that it stays within the 48-byte size class when it escapes.
 type encState struct {
-	buf   []byte
-	opts  EncodeOptions
-	depth int
+	buf          []byte
+	depth        int
+	dialect      Dialect
+	disallowNil  bool
+	secondDigits int8 // EncodeOptions.SecondDigits, clamped to 0..9
+}
+
+// newEncState starts an encoding into buf with the options o.
+func newEncState(buf []byte, o EncodeOptions) encState {
+	return encState{buf: buf, dialect: o.Dialect, disallowNil: o.DisallowNil, secondDigits: int8(min(max(o.SecondDigits, 0), 9))}
 }
 
 var (
@@ -300,10 +309,10 @@ func (e *encState) enter() error {
 }
 
 func (e *encState) writeNil() error {
-	if e.opts.DisallowNil {
+	if e.disallowNil {
 		return &UnsupportedValueError{Value: "nil", Msg: ErrNilRefused.Error(), err: ErrNilRefused}
 	}
-	if e.opts.Dialect == DialectApache {
+	if e.dialect == DialectApache {
 		e.buf = append(e.buf, "<ex:nil/>"...)
 	} else {
 		e.buf = append(e.buf, "<nil/>"...)
@@ -322,7 +331,7 @@ func (e *encState) writeInt(n int64) {
 }
 
 func (e *encState) writeI8(n int64) {
-	if e.opts.Dialect == DialectApache {
+	if e.dialect == DialectApache {
 		e.buf = append(e.buf, "<ex:i8>"...)
 		e.buf = strconv.AppendInt(e.buf, n, 10)
 		e.buf = append(e.buf, "</ex:i8>"...)
@@ -383,7 +392,7 @@ func (e *encState) writeBase64(b []byte) {
 func (e *encState) writeTime(t time.Time) error {
 	e.buf = append(e.buf, "<dateTime.iso8601>"...)
 	var err error
-	if e.buf, err = appendDateTime(e.buf, t, e.opts.SecondDigits); err != nil {
+	if e.buf, err = appendDateTime(e.buf, t, int(e.secondDigits)); err != nil {
 		return err
 	}
 	e.buf = append(e.buf, "</dateTime.iso8601>"...)
