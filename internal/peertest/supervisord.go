@@ -43,12 +43,13 @@ func FineProgram(name string) SupervisordProgram {
 
 // ExitingProgram returns a program that prints one line and exits with status 3 at once, so that
 // supervisord puts it in FATAL after its one try (startretries=0) and a start answers
-// ABNORMAL_TERMINATION or SPAWN_ERROR.
+// ABNORMAL_TERMINATION or SPAWN_ERROR. Its startsecs is 10 so that even on a loaded machine it
+// exits before it could count as started.
 func ExitingProgram(name string) SupervisordProgram {
 	return SupervisordProgram{
 		Name:      name,
 		Command:   `/bin/sh -c 'echo "` + name + ` failing"; exit 3'`,
-		StartSecs: 1, AutoStart: false,
+		StartSecs: 10, AutoStart: false,
 	}
 }
 
