@@ -40,6 +40,7 @@ type Server struct {
 	abort     context.CancelFunc
 
 	stopOnce sync.Once
+	stopping chan struct{} // closed when a stop begins: no delivery is taken after it
 	done     chan struct{}
 	mu       sync.Mutex
 	err      error
@@ -66,7 +67,8 @@ func startServer(ctx context.Context, url string, s *Server) (*Server, error) {
 	if err := checkURL(url); err != nil {
 		return nil, err
 	}
-	s.log, s.sem, s.done = s.cfg.Logger, make(chan struct{}, s.cfg.MaxInFlight), make(chan struct{})
+	s.log, s.sem = s.cfg.Logger, make(chan struct{}, s.cfg.MaxInFlight)
+	s.stopping, s.done = make(chan struct{}), make(chan struct{})
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -148,13 +150,20 @@ func (s *Server) declare() ([]string, error) {
 	return []string{topic, server, s.fanout}, nil
 }
 
-// consume takes deliveries while a slot is free; each runs in a goroutine of its own.
+// consume takes deliveries while a slot is free; each runs in a goroutine of its own. Once a
+// stop began, what arrives is handed back to the broker (requeued for the other servers).
 func (s *Server) consume(ds <-chan amqp.Delivery) {
 	defer s.consumers.Done()
 	for d := range ds {
 		select {
+		case <-s.stopping:
+			_ = d.Nack(false, true)
+			continue
+		default:
+		}
+		select {
 		case s.sem <- struct{}{}:
-		case <-s.runCtx.Done():
+		case <-s.stopping:
 			_ = d.Nack(false, true)
 			continue
 		}
@@ -208,6 +217,7 @@ func (s *Server) Close() error {
 func (s *Server) stop(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() {
+		close(s.stopping)
 		for _, tag := range s.tags {
 			_ = s.ch.Cancel(tag, false)
 		}
