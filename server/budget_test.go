@@ -324,3 +324,33 @@ func TestLargeBodyFitsDefaults(t *testing.T) {
 		t.Fatalf("%d bytes still reserved", u)
 	}
 }
+
+// TestHalfClose checks that a client that half-closes its sending side after its request
+// (nc -N) gets its answer instead of a cancelled call, for a call that takes a while, and that
+// a body cut short by the half-close still fails at once.
+func TestHalfClose(t *testing.T) {
+	_, addr := budgetServer(t, func(*server.Config) {})
+	body, _ := xmlrpc.MarshalCall("sleep", 300)
+	c := dialFrom(t, "127.0.0.1", addr)
+	fmt.Fprintf(c, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body))), body)
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var ok bool
+	if err := xmlrpc.UnmarshalResponse(b, &ok); err != nil || !ok {
+		t.Fatalf("after a half-close: %v, %s", err, b)
+	}
+	c2 := dialFrom(t, "127.0.0.1", addr)
+	fmt.Fprintf(c2, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body)+10)), body)
+	c2.(*net.TCPConn).CloseWrite()
+	start := time.Now()
+	if st, _ := statusWithin(c2, 2*time.Second); st != http.StatusBadRequest || time.Since(start) > hostileBudget {
+		t.Fatalf("a body cut short by a half-close: status %d after %v, want 400 at once", st, time.Since(start))
+	}
+}

@@ -53,6 +53,7 @@ type watchedConn struct {
 	wd      *watchdog // nil: not watched
 	peers   *peers
 	peer    *peer // nil: not counted
+	hc      halfClose
 }
 
 const (
@@ -228,6 +229,7 @@ func (c *watchedConn) Close() error {
 		if c.wd != nil {
 			c.wd.forget(c)
 		}
+		c.hc.wakeUp()
 	}
 	return c.Conn.Close()
 }
