@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/harp-rpc/harp/supervisord"
@@ -118,7 +119,7 @@ func (e *RolloutError) Error() string {
 	if e.Host == "" {
 		return fmt.Sprintf("%v; %d hosts remain", e.Err, len(e.Remaining))
 	}
-	return fmt.Sprintf("fleet: rollout stopped at host %s (batch %d): %v", e.Host, e.Batch, e.Err)
+	return fmt.Sprintf("fleet: rollout stopped at host %s (batch %d): %s", e.Host, e.Batch, strings.TrimPrefix(e.Err.Error(), "fleet: "))
 }
 
 // Unwrap returns the failure.
@@ -135,15 +136,15 @@ type ProcessError struct {
 	Msg        string
 }
 
-// Error describes the process's state.
+// Error describes the process's state: "fleet: host h3: web: did not stay running (FATAL:
+// Exited too quickly ...)".
 func (e *ProcessError) Error() string {
-	s := fmt.Sprintf("fleet: %s: %s: %s", e.Host, e.Process, e.Msg)
-	s += fmt.Sprintf(" (state %s", e.State)
-	if e.State == supervisord.Exited || e.State == supervisord.Fatal || e.State == supervisord.Backoff {
+	s := fmt.Sprintf("fleet: host %s: %s: %s (%s", e.Host, e.Process, e.Msg, e.State)
+	if e.State == supervisord.Exited {
 		s += fmt.Sprintf(", exit status %d", e.ExitStatus)
 	}
 	if e.SpawnErr != "" {
-		s += ", " + e.SpawnErr
+		s += ": " + e.SpawnErr
 	}
 	return s + ")"
 }

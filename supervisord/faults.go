@@ -131,6 +131,9 @@ func asFault(method string, err error) error {
 	if errors.As(err, &wf) {
 		return newFault(method, wf)
 	}
+	if strings.Contains(err.Error(), method) { // the client's errors name the method already
+		return fmt.Errorf("supervisord: %w", err)
+	}
 	return fmt.Errorf("supervisord: %s: %w", method, err)
 }
 
