@@ -63,7 +63,8 @@ func Dial(ctx context.Context, url string, cfg *ClientConfig) (*Client, error) {
 	if cc.send, err = dial(ctx, url, cfg.Heartbeat, "send"); err != nil {
 		return nil, err
 	}
-	if cc.pub, err = newPublisher(cc.send, cfg.Publishers); err != nil {
+	redial := func(ctx context.Context) (*amqp.Connection, error) { return dial(ctx, url, cfg.Heartbeat, "send") }
+	if cc.pub, err = newPublisher(cc.send, cfg.Publishers, redial); err != nil {
 		cc.send.Close()
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (c *Client) Close() error {
 	cc.failWaiters()
 	cc.mu.Unlock()
 	cc.pub.close()
-	err := cc.send.Close()
+	err := cc.pub.closeConn()
 	if listen != nil {
 		err = errors.Join(err, listen.Close())
 	}
@@ -162,10 +163,15 @@ func (c *Client) Cast(ctx context.Context, method string, args any) error {
 		return err
 	}
 	exchange, key := routing(c.target)
-	if err := c.declareExchange(c.target); err != nil {
+	if c.target.Fanout { // declared before each fanout: the exchange goes with its last server
+		topic := c.target.Topic
+		return c.core.pub.publish(ctx, exchange, key, false, props(body, 0),
+			func(ch *amqp.Channel) error { return declareFanoutExchange(ch, FanoutExchange(topic)) })
+	}
+	if err := c.declareExchange(ctx, c.target); err != nil {
 		return err
 	}
-	return c.core.pub.publish(ctx, exchange, key, c.core.cfg.Mandatory && !c.target.Fanout, props(body, 0))
+	return c.core.pub.publish(ctx, exchange, key, c.core.cfg.Mandatory, props(body, 0), nil)
 }
 
 // Fanout casts method to every server of the target's topic.
@@ -173,30 +179,27 @@ func (c *Client) Fanout(ctx context.Context, method string, args any) error {
 	return c.Prepare(Target{Fanout: true}).Cast(ctx, method, args)
 }
 
-// declareExchange declares the exchange a message to t goes to, as every oslo publisher does
-// before its first publish (the exchange must exist for the publish not to close the channel).
-func (c *Client) declareExchange(t Target) error {
+// declareExchange declares the topic exchange a message to t goes to, once per client, as oslo
+// publishers do before they publish (the exchange must exist for the publish not to close
+// the channel).
+func (c *Client) declareExchange(ctx context.Context, t Target) error {
 	name := t.Exchange
-	if t.Fanout {
-		name = FanoutExchange(t.Topic)
-	}
 	cc := c.core
 	cc.exMu.Lock()
 	defer cc.exMu.Unlock()
 	if cc.declared[name] {
 		return nil
 	}
-	ch, err := c.core.send.Channel()
+	conn, err := cc.pub.connection(ctx)
+	if err != nil {
+		return err
+	}
+	ch, err := conn.Channel()
 	if err != nil {
 		return &TransportError{Op: "open channel", Err: err}
 	}
 	defer ch.Close()
-	if t.Fanout {
-		err = declareFanoutExchange(ch, FanoutExchange(t.Topic))
-	} else {
-		err = declareTopicExchange(ch, t.Exchange)
-	}
-	if err != nil {
+	if err = declareTopicExchange(ch, t.Exchange); err != nil {
 		return &TransportError{Op: "declare exchange " + name, Err: err}
 	}
 	cc.declared[name] = true
@@ -232,7 +235,7 @@ func (c *Client) CallRaw(ctx context.Context, method string, args any) (json.Raw
 	if err != nil {
 		return nil, err
 	}
-	if err := c.declareExchange(c.target); err != nil {
+	if err := c.declareExchange(ctx, c.target); err != nil {
 		return nil, err
 	}
 	return c.core.call(ctx, c.target, req)

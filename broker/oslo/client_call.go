@@ -34,7 +34,7 @@ func (cc *clientCore) call(ctx context.Context, t Target, req *Request) (json.Ra
 	}
 	start := time.Now()
 	exchange, key := routing(t)
-	if err := cc.pub.publish(ctx, exchange, key, cc.cfg.Mandatory, props(body, timeout)); err != nil {
+	if err := cc.pub.publish(ctx, exchange, key, cc.cfg.Mandatory, props(body, timeout), nil); err != nil {
 		return nil, err
 	}
 	return cc.wait(ctx, req, w, start, timeout)

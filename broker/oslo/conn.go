@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -82,8 +83,12 @@ func props(body []byte, expiration time.Duration) amqp.Publishing {
 // publisher publishes on a pool of channels in publisher-confirm mode, one publish at a time on
 // each, so that a broker's basic.return (no queue bound: mandatory) is told apart per message.
 type publisher struct {
-	conn *amqp.Connection
 	pool chan *pubChan
+
+	mu     sync.Mutex
+	conn   *amqp.Connection
+	redial func(ctx context.Context) (*amqp.Connection, error) // nil: no reconnection
+	closed bool
 }
 
 // pubChan is one confirm-mode channel and its return notifications.
@@ -92,11 +97,12 @@ type pubChan struct {
 	returns chan amqp.Return
 }
 
-// newPublisher opens n confirm-mode channels on conn.
-func newPublisher(conn *amqp.Connection, n int) (*publisher, error) {
-	p := &publisher{conn: conn, pool: make(chan *pubChan, n)}
+// newPublisher opens n confirm-mode channels on conn. With redial, a connection found closed
+// is replaced by a new one when a channel is next needed.
+func newPublisher(conn *amqp.Connection, n int, redial func(context.Context) (*amqp.Connection, error)) (*publisher, error) {
+	p := &publisher{conn: conn, redial: redial, pool: make(chan *pubChan, n)}
 	for range n {
-		pc, err := p.open()
+		pc, err := p.open(context.Background())
 		if err != nil {
 			return nil, err
 		}
@@ -105,8 +111,37 @@ func newPublisher(conn *amqp.Connection, n int) (*publisher, error) {
 	return p, nil
 }
 
-func (p *publisher) open() (*pubChan, error) {
-	ch, err := p.conn.Channel()
+// connection returns the publishing connection, dialled again if it was lost and may be.
+func (p *publisher) connection(ctx context.Context) (*amqp.Connection, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.conn.IsClosed() && p.redial != nil {
+		c, err := p.redial(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.conn = c
+	}
+	return p.conn, nil
+}
+
+// closeConn closes the publishing connection; no redial follows.
+func (p *publisher) closeConn() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	return p.conn.Close()
+}
+
+func (p *publisher) open(ctx context.Context) (*pubChan, error) {
+	conn, err := p.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := conn.Channel()
 	if err != nil {
 		return nil, &TransportError{Op: "open channel", Err: err}
 	}
@@ -120,7 +155,10 @@ func (p *publisher) open() (*pubChan, error) {
 // publish sends msg to exchange with routing key and waits for the broker's confirm. With
 // mandatory, a message no queue takes comes back as an *UnroutableError. Errors are
 // *TransportError, Sent when the message may have reached the broker.
-func (p *publisher) publish(ctx context.Context, exchange, key string, mandatory bool, msg amqp.Publishing) error {
+//
+// declare, when not nil, runs on the channel first (declaring the exchange, as oslo's
+// publishers do).
+func (p *publisher) publish(ctx context.Context, exchange, key string, mandatory bool, msg amqp.Publishing, declare func(*amqp.Channel) error) error {
 	var pc *pubChan
 	select {
 	case pc = <-p.pool:
@@ -129,12 +167,20 @@ func (p *publisher) publish(ctx context.Context, exchange, key string, mandatory
 	}
 	if pc == nil || pc.ch.IsClosed() {
 		var err error
-		if pc, err = p.open(); err != nil {
+		if pc, err = p.open(ctx); err != nil {
 			p.pool <- nil
 			return err
 		}
 	}
-	err := p.publishOn(ctx, pc, exchange, key, mandatory, msg)
+	var err error
+	if declare != nil {
+		if derr := declare(pc.ch); derr != nil {
+			err = &TransportError{Op: "declare exchange " + exchange, Err: derr}
+		}
+	}
+	if err == nil {
+		err = p.publishOn(ctx, pc, exchange, key, mandatory, msg)
+	}
 	var te *TransportError
 	if errors.As(err, &te) { // the channel's state is unknown: replace it
 		pc.ch.Close()

@@ -91,7 +91,7 @@ func (s *Server) start(ctx context.Context, url string) error {
 	if s.send, err = dial(ctx, url, s.cfg.Heartbeat, "send"); err != nil {
 		return err
 	}
-	if s.pub, err = newPublisher(s.send, 4); err != nil {
+	if s.pub, err = newPublisher(s.send, 4, nil); err != nil {
 		return err
 	}
 	if s.ch, err = s.listen.Channel(); err != nil {

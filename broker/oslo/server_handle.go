@@ -117,7 +117,7 @@ func (s *Server) heartbeat(req *Request, every time.Duration, stop <-chan struct
 			body, err := AppendReply(nil, &Reply{Ending: false, MsgID: req.MsgID, UniqueID: uuidHex()})
 			if err == nil {
 				ctx, cancel := context.WithTimeout(s.runCtx, every)
-				err = s.pub.publish(ctx, "", req.ReplyQueue, true, props(body, 0))
+				err = s.pub.publish(ctx, "", req.ReplyQueue, true, props(body, 0), nil)
 				cancel()
 			}
 			if err != nil {
@@ -139,7 +139,7 @@ func (s *Server) reply(req *Request, r *Reply) error {
 	ctx, cancel := context.WithTimeout(s.runCtx, s.cfg.ReplyRetry+replyRetryEvery)
 	defer cancel()
 	for {
-		err = s.pub.publish(ctx, "", req.ReplyQueue, true, props(body, 0))
+		err = s.pub.publish(ctx, "", req.ReplyQueue, true, props(body, 0), nil)
 		var ue *UnroutableError
 		if !errors.As(err, &ue) {
 			break
