@@ -192,13 +192,17 @@ type entry struct{ key, value *yaml.Node }
 // mapping checks that n is a mapping of the allowed keys, each once, and returns its entries.
 func (p *parser) mapping(n *yaml.Node, allowed []string) map[string]entry {
 	out := map[string]entry{}
+	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, "want a mapping with keys %s", strings.Join(allowed, ", "))
 		return out
 	}
+	var merged []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch {
+		case k.Value == "<<" && k.Tag == "!!merge":
+			merged = append(merged, v)
 		case allowed != nil && !contains(allowed, k.Value):
 			p.errorf(k, "unknown key %q (want one of %s)", k.Value, strings.Join(allowed, ", "))
 		case out[k.Value].key != nil:
@@ -207,7 +211,23 @@ func (p *parser) mapping(n *yaml.Node, allowed []string) map[string]entry {
 			out[k.Value] = entry{k, v}
 		}
 	}
+	// A merge key (<<: *anchor) gives the keys the mapping does not give itself.
+	for _, m := range merged {
+		for key, e := range p.mapping(m, allowed) {
+			if _, ok := out[key]; !ok {
+				out[key] = e
+			}
+		}
+	}
 	return out
+}
+
+// resolve follows an alias (*anchor) to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
 }
 
 func contains(list []string, s string) bool {
@@ -227,7 +247,7 @@ func (p *parser) hosts(n *yaml.Node, defaults *Host, fl *Fleet) {
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := n.Content[i], resolve(n.Content[i+1])
 		if len(fl.Hosts) >= MaxHosts {
 			p.errorf(k, "more than %d hosts", MaxHosts)
 			return
@@ -340,7 +360,7 @@ func (p *parser) groups(n *yaml.Node, fl *Fleet) {
 		byName[h.Name] = h
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch {
 		case !nameRE.MatchString(k.Value) || k.Value == "all":
 			p.errorf(k, "group name %q: want letters, digits, '.', '_' and '-', and not \"all\"", k.Value)
@@ -357,6 +377,7 @@ func (p *parser) groups(n *yaml.Node, fl *Fleet) {
 		}
 		members := []*Host{}
 		for _, m := range v.Content {
+			m = resolve(m)
 			h := byName[m.Value]
 			if m.Kind != yaml.ScalarNode || h == nil {
 				p.errorf(m, "group %q: no host %q", k.Value, m.Value)

@@ -143,3 +143,46 @@ func TestTargetMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAnchorsAndMergeKeys(t *testing.T) {
+	in := `x-creds: &creds
+  username: ops
+  password: s3cret
+hosts:
+  a:
+    <<: *creds
+    url: http://a:9001/RPC2
+  b:
+    <<: *creds
+    url: http://b:9001/RPC2
+    username: other
+`
+	// x-creds is not a fleet key: anchors live in the keys the file has.
+	if _, err := fleet.Parse("f.yaml", []byte(in)); err == nil || !strings.Contains(err.Error(), `f.yaml:1:1: unknown key "x-creds"`) {
+		t.Errorf("err = %v", err)
+	}
+	in = `defaults: &d
+  username: ops
+  password: s3cret
+hosts:
+  a:
+    url: http://a:9001/RPC2
+  b:
+    <<: *d
+    url: http://b:9001/RPC2
+    username: other
+    pasword: typo
+`
+	_, err := fleet.Parse("f.yaml", []byte(in))
+	if err == nil || !strings.HasPrefix(err.Error(), `f.yaml:11:5: unknown key "pasword"`) {
+		t.Errorf("err = %v", err)
+	}
+	in = strings.Replace(in, "    pasword: typo\n", "", 1)
+	fl, err := fleet.Parse("f.yaml", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := fl.Hosts[1]; b.Username != "other" || b.Password != "s3cret" {
+		t.Errorf("b = %+v", b)
+	}
+}
