@@ -78,6 +78,11 @@ type Delivery struct {
 	Kind Kind
 	// Attempt counts the deliveries of a durable cast, 1 for the first; 1 for anything else.
 	Attempt int
+	// Inline reports that the transport calls the handler from goroutines of its own, no more
+	// than ListenConfig.MaxInFlight at once, so the handler may run the delivery in the
+	// calling goroutine (a Server then does, saving a hand-off per call). When false, the
+	// handler must not hold the calling goroutine longer than it takes to hand d on.
+	Inline bool
 	// Done completes the delivery, exactly once: for a call it sends answer back (answer is not
 	// kept after Done returns); for a durable cast, a nil err acknowledges it and a non-nil err
 	// (the method failed, or the server is stopping) has it redelivered, or dead-lettered once

@@ -70,17 +70,19 @@ type Server struct {
 	core   *rpc.Server
 	cfg    ServerConfig
 	log    *slog.Logger
-	slots  chan struct{}
+	work   chan *Delivery // to idle workers
 	base   context.Context
 	cancel context.CancelFunc
 	bufs   sync.Pool
 
 	mu       sync.Mutex
 	listener Listener
-	running  sync.WaitGroup
+	running  sync.WaitGroup // the workers
+	workers  int
 	started  bool
 	stopped  bool
-	stopping chan struct{}
+	stopping chan struct{} // closed when Stop begins
+	quit     chan struct{} // closed once the listener stopped: no more deliveries
 
 	calls, casts, faults, refused, inFlight atomic.Int64
 }
@@ -110,8 +112,8 @@ func NewServer(t Transport, d rpc.Dispatcher, cfg *ServerConfig) (*Server, error
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{t: t, core: core, cfg: c, log: log, slots: make(chan struct{}, c.MaxInFlight),
-		stopping: make(chan struct{})}
+	s := &Server{t: t, core: core, cfg: c, log: log, work: make(chan *Delivery),
+		stopping: make(chan struct{}), quit: make(chan struct{})}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -172,6 +174,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if l != nil {
 		err = l.Stop(ctx)
 	}
+	close(s.quit)
 	done := make(chan struct{})
 	go func() { s.running.Wait(); close(done) }()
 	select {
@@ -182,90 +185,6 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	s.cancel()
 	return err
-}
-
-// handle is the transport's Handler: it waits for a slot, then runs d in a goroutine.
-func (s *Server) handle(d *Delivery) {
-	if d.Durable {
-		select {
-		case s.slots <- struct{}{}:
-		case <-s.stopping:
-			s.refuse(d)
-			return
-		}
-	} else {
-		s.slots <- struct{}{}
-	}
-	s.mu.Lock()
-	if s.stopped && d.Durable {
-		s.mu.Unlock()
-		<-s.slots
-		s.refuse(d)
-		return
-	}
-	s.running.Add(1)
-	s.mu.Unlock()
-	s.inFlight.Add(1)
-	go s.run(d)
-}
-
-// refuse hands a durable cast back to the broker.
-func (s *Server) refuse(d *Delivery) {
-	s.refused.Add(1)
-	if err := d.Done(nil, ErrStopping); err != nil {
-		s.log.Warn("broker: handing back a durable cast", "target", s.cfg.Target.String(), "method", d.Method, "err", err)
-	}
-}
-
-// run serves d and completes it.
-func (s *Server) run(d *Delivery) {
-	defer func() {
-		s.inFlight.Add(-1)
-		<-s.slots
-		s.running.Done()
-	}()
-	ctx := s.base
-	if d.RequestID != "" {
-		ctx = rpc.WithRequestID(ctx, d.RequestID)
-	}
-	if d.Context != nil {
-		ctx = WithContext(ctx, d.Context)
-	}
-	if d.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d.Timeout)
-		defer cancel()
-	}
-	codec := s.core.Codec(d.Protocol)
-	if codec == nil {
-		codec = s.core.Pick(nil, "", d.Body)
-	}
-	bp, _ := s.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	answer, sum, kept := s.core.Serve(ctx, codec, d.Body, (*bp)[:0])
-	var err error
-	out := answer
-	if sum.Code != 0 {
-		s.faults.Add(1)
-	}
-	if d.Kind == KindCall {
-		s.calls.Add(1)
-	} else {
-		s.casts.Add(1)
-		if sum.Code != 0 {
-			err = &CastFaultError{Method: sum.Method, Code: sum.Code}
-		}
-		out = nil
-	}
-	if derr := d.Done(out, err); derr != nil {
-		s.log.Warn("broker: completing a delivery", "target", s.cfg.Target.String(), "kind", d.Kind.String(), "method", d.Method, "err", derr)
-	}
-	if kept && cap(answer) <= 64<<10 {
-		*bp = answer[:0]
-		s.bufs.Put(bp)
-	}
 }
 
 // CastFaultError is the error a Server completes a cast with when its method answered a

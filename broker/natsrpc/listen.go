@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -12,16 +13,26 @@ import (
 	"github.com/harp-rpc/harp/broker"
 )
 
-// listener holds a server's subscriptions.
+// listener holds a server's subscriptions and the workers that run their deliveries.
 type listener struct {
-	t    *Transport
-	subs []*nats.Subscription
-	cc   jetstream.ConsumeContext
+	t       *Transport
+	subs    []*nats.Subscription
+	msgs    chan *nats.Msg // what the subscriptions deliver, for the workers
+	workers sync.WaitGroup
+	cc      jetstream.ConsumeContext
+	once    sync.Once
 }
+
+// pendingMsgs bounds the messages a listener holds for its workers; beyond it NATS drops them
+// as a slow consumer's (their callers time out) rather than let memory grow.
+const pendingMsgs = 1 << 16
 
 // Listen subscribes a server to its topic's queue group, its own subject and the topic's
 // fanout subject, and with cfg.Durable consumes the topic's durable casts; it returns once
-// the server's interest is registered with the NATS server (flushed).
+// the server's interest is registered with the NATS server (flushed). The subscriptions feed
+// one channel that cfg.MaxInFlight workers read, each running its delivery inline
+// (broker.Delivery.Inline): as few hand-offs per call as a plain nats.go responder, and a slow
+// call holds only its own worker.
 func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broker.Handler) (broker.Listener, error) {
 	tg := cfg.Target
 	tg.Fanout = false
@@ -34,31 +45,31 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 	if cfg.MaxInFlight <= 0 {
 		return nil, fmt.Errorf("%w: natsrpc: MaxInFlight must be positive", broker.ErrInvalidConfig)
 	}
-	l := &listener{t: t}
 	lc, ljs, err := t.listenConn()
 	if err != nil {
 		return nil, &broker.TransportError{Op: "listen", Target: tg, Err: err}
 	}
+	l := &listener{t: t, msgs: make(chan *nats.Msg, pendingMsgs)}
 	fail := func(err error) (broker.Listener, error) {
 		l.stopNow()
 		return nil, &broker.TransportError{Op: "listen", Target: tg, Err: err}
 	}
-	type sub struct {
-		subject, queue string
-		kind           broker.Kind
-	}
-	ft := tg
-	ft.Fanout = true
-	for _, s := range []sub{
-		{t.names.subject(kindPool, tg), queueGroup, broker.KindCast},
-		{t.names.subject(kindServer, tg), "", broker.KindCast},
-		{t.names.subject(kindFanout, tg), "", broker.KindFanout},
+	fanout := t.names.subject(kindFanout, tg)
+	for _, s := range []struct{ subject, queue string }{
+		{t.names.subject(kindPool, tg), queueGroup},
+		{t.names.subject(kindServer, tg), ""},
+		{fanout, ""},
 	} {
-		ns, err := lc.QueueSubscribe(s.subject, s.queue, t.onMsg(s.kind, h))
+		ns, err := lc.ChanQueueSubscribe(s.subject, s.queue, l.msgs)
 		if err != nil {
 			return fail(err)
 		}
+		ns.SetPendingLimits(pendingMsgs, -1)
 		l.subs = append(l.subs, ns)
+	}
+	for range cfg.MaxInFlight {
+		l.workers.Add(1)
+		go l.work(fanout, h)
 	}
 	fctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
 	err = lc.FlushWithContext(fctx)
@@ -76,26 +87,36 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 	return l, nil
 }
 
-// onMsg is the NATS handler of a subscription whose casts are of kind: a message with a
-// reply subject is a call, answered on the main connection (see listenConn).
-func (t *Transport) onMsg(kind broker.Kind, h broker.Handler) nats.MsgHandler {
-	return func(nm *nats.Msg) {
-		d := &broker.Delivery{Message: t.message(nm.Header, nm.Data), Kind: kind, Attempt: 1}
-		if nm.Reply != "" {
-			d.Kind = broker.KindCall
+// work runs the deliveries of l's subscriptions until their channel is closed.
+func (l *listener) work(fanout string, h broker.Handler) {
+	defer l.workers.Done()
+	for nm := range l.msgs {
+		kind := broker.KindCast
+		if nm.Subject == fanout {
+			kind = broker.KindFanout
 		}
-		method := d.Method
-		d.Done = func(answer []byte, _ error) error {
-			if nm.Reply == "" {
-				return nil
-			}
-			if err := t.nc.Publish(nm.Reply, answer); err != nil {
-				return &broker.TransportError{Op: "reply", Method: method, Sent: true, Err: err}
-			}
+		h(l.t.delivery(kind, nm))
+	}
+}
+
+// delivery turns nm into a Delivery of kind: a message with a reply subject is a call,
+// answered on the main connection (see listenConn).
+func (t *Transport) delivery(kind broker.Kind, nm *nats.Msg) *broker.Delivery {
+	d := &broker.Delivery{Message: t.message(nm.Header, nm.Data), Kind: kind, Attempt: 1, Inline: true}
+	if nm.Reply != "" {
+		d.Kind = broker.KindCall
+	}
+	method := d.Method
+	d.Done = func(answer []byte, _ error) error {
+		if nm.Reply == "" {
 			return nil
 		}
-		h(d)
+		if err := t.nc.Publish(nm.Reply, answer); err != nil {
+			return &broker.TransportError{Op: "reply", Method: method, Sent: true, Err: err}
+		}
+		return nil
 	}
+	return d
 }
 
 // Stop drains the subscriptions: what the NATS client already holds for them is still handed
@@ -121,6 +142,14 @@ func (l *listener) Stop(ctx context.Context) error {
 			}
 		}
 	}
+	l.closeMsgs()
+	done := make(chan struct{})
+	go func() { l.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("natsrpc: stop: %w", ctx.Err())
+	}
 	if l.cc != nil {
 		select {
 		case <-l.cc.Closed():
@@ -131,11 +160,16 @@ func (l *listener) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// closeMsgs ends the workers once they have run what the channel holds: the subscriptions are
+// closed, so nothing more is written to it.
+func (l *listener) closeMsgs() { l.once.Do(func() { close(l.msgs) }) }
+
 // stopNow drops the subscriptions at once (a Listen that failed half-way).
 func (l *listener) stopNow() {
 	for _, s := range l.subs {
 		s.Unsubscribe()
 	}
+	l.closeMsgs()
 	if l.cc != nil {
 		l.cc.Stop()
 	}
