@@ -52,6 +52,9 @@
 // from the work queue: it never loops forever and never vanishes. A server stopping hands
 // casts it has not begun back at once.
 //
-// The one window left is JetStream's own: an acknowledgement lost after the method ran (the
-// server's connection cut at that instant) has the cast delivered again after AckWait.
+// A cast that runs longer than AckWait is reported in progress every half AckWait, so it is
+// neither delivered to another server meanwhile nor dead-lettered. A transport remembers the
+// message ids of the last 16,384 casts its servers ran: one delivered again because its
+// acknowledgement was lost (the connection cut at that instant) is acknowledged without
+// running twice. The window left is such a redelivery reaching another server.
 package natsrpc

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -144,13 +145,25 @@ func (t *Transport) deliver(target broker.Target, jm jetstream.Msg, h broker.Han
 		t.deadLetter(target, jm, n-1, "deliveries used up (the servers running it did not finish)")
 		return
 	}
+	id := jm.Headers().Get(jetstream.MsgIDHeader)
+	if id != "" && t.ran.has(id) { // ran here, but its acknowledgement was lost
+		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.AckWait)
+		defer cancel()
+		jm.DoubleAck(ctx)
+		return
+	}
 	d := &broker.Delivery{Message: t.message(jm.Headers(), jm.Data()), Kind: broker.KindCast, Attempt: n}
 	d.Durable = true
+	alive := t.keepAlive(jm)
 	d.Done = func(_ []byte, herr error) error {
+		alive.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.AckWait)
 		defer cancel()
 		switch {
 		case herr == nil:
+			if id != "" {
+				t.ran.add(id)
+			}
 			return t.acked(jm.DoubleAck(ctx))
 		case errors.Is(herr, broker.ErrStopping):
 			return t.acked(jm.Nak())
@@ -160,6 +173,23 @@ func (t *Transport) deliver(target broker.Target, jm jetstream.Msg, h broker.Han
 		return t.acked(jm.NakWithDelay(t.cfg.Backoff))
 	}
 	h(d)
+}
+
+// keepAlive tells JetStream every half AckWait that jm is still being run, until stopped, so
+// that a cast that runs longer than AckWait is not delivered to another server meanwhile.
+func (t *Transport) keepAlive(jm jetstream.Msg) *time.Timer {
+	var tm *time.Timer
+	var mu sync.Mutex
+	tm = time.AfterFunc(t.cfg.AckWait/2, func() {
+		if jm.InProgress() == nil {
+			mu.Lock()
+			tm.Reset(t.cfg.AckWait / 2)
+			mu.Unlock()
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	return tm
 }
 
 func (t *Transport) acked(err error) error {

@@ -92,3 +92,23 @@ func TestDurableCastDeadLetter(t *testing.T) {
 		t.Fatalf("the failing cast ran %d times, want 3", n)
 	}
 }
+
+// A durable cast that runs longer than AckWait is kept alive (in progress), not delivered to
+// another server meanwhile, nor dead-lettered: it runs once.
+func TestDurableCastLongerThanAckWait(t *testing.T) {
+	ns := startNATS(t)
+	mod := func(cfg *natsrpc.Config) { cfg.AckWait = 300 * time.Millisecond; cfg.MaxDeliver = 2 }
+	a, b := newService("a"), newService("b")
+	durable := func(cfg *broker.ServerConfig) { cfg.Durable = true }
+	serve(t, dial(t, ns.ClientURL(), mod), a, durable)
+	serve(t, dial(t, ns.ClientURL(), mod), b, durable)
+	c := newClient(t, dial(t, ns.ClientURL(), mod), func(cfg *broker.ClientConfig) { cfg.Durable = true })
+	if err := c.Cast(context.Background(), "sleep", 1200); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the long cast ran", func() bool { return a.ran.Load()+b.ran.Load() == 1 })
+	time.Sleep(time.Second) // a redelivery would have come by now
+	if n := a.ran.Load() + b.ran.Load(); n != 1 || a.peak.Load()+b.peak.Load() != 1 {
+		t.Fatalf("the long cast ran %d times, %d at once", n, a.peak.Load()+b.peak.Load())
+	}
+}

@@ -41,6 +41,7 @@ type Transport struct {
 	closed  bool
 	lc      *nats.Conn // the listeners' connection, made by the first Listen
 	ljs     jetstream.JetStream
+	ran     ranSet // durable casts run here
 }
 
 // Dial connects to cfg.URL (nil cfg: DefaultConfig) and returns a Transport that owns the
