@@ -35,9 +35,11 @@ type TransportConfig struct {
 
 // Transport is the oslo.messaging AMQP transport of package broker: broker.Client and
 // broker.Server drive it like the NATS one, with the oslo wire and topology of this package, so
-// that either end may be Python. Only JSON-RPC bodies travel (set broker.ClientConfig.Codec to
-// rpc.NewJSONClientCodec): oslo messages carry keyword arguments and JSON results, not
-// XML-RPC documents. Durable casts are not supported (oslo has none); a plain cast is
+// that either end may be Python. oslo messages carry keyword arguments and JSON results, so a
+// call's JSON-RPC or XML-RPC document is translated: its named params (XML-RPC: one struct
+// parameter) are the keywords, positional params travel as keywords "0", "1", ..., and the
+// answer comes back in the call's own protocol; a listener hands its server JSON-RPC bodies.
+// Durable casts are not supported (oslo has none); a plain cast is
 // mandatory, so a topic nobody serves fails as *broker.NoServerError.
 type Transport struct {
 	url     string
@@ -84,6 +86,9 @@ func (t *Transport) Call(ctx context.Context, bt broker.Target, m *broker.Messag
 	if bt.Fanout {
 		return dst, fmt.Errorf("%w: a call cannot fan out", broker.ErrUnsupported)
 	}
+	if m.Protocol == "xmlrpc" {
+		return t.callXML(ctx, bt, m, dst)
+	}
 	call, err := parseCall(m)
 	if err != nil {
 		return dst, err
@@ -106,16 +111,42 @@ func (t *Transport) Cast(ctx context.Context, bt broker.Target, m *broker.Messag
 	if m.Durable {
 		return fmt.Errorf("%w: oslo.messaging has no durable casts", broker.ErrUnsupported)
 	}
-	call, err := parseCall(m)
-	if err != nil {
-		return err
+	var method string
+	var args json.RawMessage
+	if m.Protocol == "xmlrpc" {
+		var err error
+		if method, args, err = xmlCall(m.Body); err != nil {
+			return err
+		}
+	} else {
+		call, err := parseCall(m)
+		if err != nil {
+			return err
+		}
+		method, args = call.Method, call.args
 	}
 	ctx, cancel := messageContext(ctx, m)
 	defer cancel()
-	if err := t.target(bt).Cast(ctx, call.Method, call.args); err != nil {
-		return asBrokerError("cast", bt, call.Method, err)
+	if err := t.target(bt).Cast(ctx, method, args); err != nil {
+		return asBrokerError("cast", bt, method, err)
 	}
 	return nil
+}
+
+// callXML is Call for an XML-RPC body: the answer is an XML-RPC response or fault.
+func (t *Transport) callXML(ctx context.Context, bt broker.Target, m *broker.Message, dst []byte) ([]byte, error) {
+	method, args, err := xmlCall(m.Body)
+	if err != nil {
+		return dst, err
+	}
+	ctx, cancel := messageContext(ctx, m)
+	defer cancel()
+	res, err := t.target(bt).CallRaw(ctx, method, args)
+	var re *RemoteError
+	if err != nil && !errors.As(err, &re) {
+		return dst, asBrokerError("call", bt, method, err)
+	}
+	return appendXMLAnswer(dst, res, re)
 }
 
 // Listen serves cfg.Target with h, on the queues a Python oslo.messaging server of that

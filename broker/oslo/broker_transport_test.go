@@ -10,6 +10,7 @@ import (
 	"github.com/harp-rpc/harp/internal/peertest"
 	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/xmlrpc"
 )
 
 // TestBrokerModelOverOslo drives package broker's Client and Server through the oslo Transport:
@@ -115,8 +116,26 @@ func TestBrokerModelOverOslo(t *testing.T) {
 	if f, ok := broker.AsFault(pc.Call(ctx, "fail", nil)); !ok || f.FaultString() != "HarpError: boom from fail()" {
 		t.Errorf("Python fail: %v", f)
 	}
-	xml, _ := broker.NewClient(bt, &broker.ClientConfig{Target: broker.Target{Topic: ptopic}})
-	if err := xml.Call(ctx, "add", nil, 1, 2); !errors.Is(err, broker.ErrUnsupported) {
-		t.Errorf("XML-RPC over oslo: %v", err)
+
+	// XML-RPC documents are translated too: one struct parameter is the keywords, positional
+	// params travel as "0", "1"; the answer comes back as XML-RPC.
+	xpy, _ := broker.NewClient(bt, &broker.ClientConfig{Target: broker.Target{Topic: ptopic}})
+	if err := xpy.CallNamed(ctx, "add", &sum, map[string]int{"x": 4, "y": 5}); err != nil || sum != 9 {
+		t.Errorf("XML-RPC to Python: %d, %v", sum, err)
+	}
+	var xf *xmlrpc.Fault
+	if err := xpy.Call(ctx, "add", nil, 1, 2); !errors.As(err, &xf) || xf.Code != rpc.CodeInvalidParams {
+		t.Errorf("XML-RPC positional to Python: %v", err)
+	}
+	xh, _ := broker.NewClient(bt, &broker.ClientConfig{Target: broker.Target{Topic: topic}})
+	if err := xh.Call(ctx, "add", &sum, 40, 2); err != nil || sum != 42 {
+		t.Errorf("XML-RPC to harp: %d, %v", sum, err)
+	}
+	var echoed string
+	if err := xh.Call(ctx, "echo", &echoed, "hé"); err != nil || echoed != "hé" {
+		t.Errorf("XML-RPC echo: %q, %v", echoed, err)
+	}
+	if err := xh.Call(ctx, "fault", nil); !errors.As(err, &xf) || xf.Code != 4 || xf.String != "four" {
+		t.Errorf("XML-RPC fault: %v", err)
 	}
 }
