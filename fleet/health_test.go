@@ -1,7 +1,9 @@
 package fleet_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/fleet"
+	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -68,5 +71,35 @@ func TestHealthCheckByRPC(t *testing.T) {
 	var f *xmlrpc.Fault
 	if err := hc.Check(testCtx(t), h); !errors.As(err, &f) || f.Code != 1 {
 		t.Errorf("failing check: %v", err)
+	}
+}
+
+func TestHealthCheckByJSONRPC(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Method string          `json:"method"`
+			ID     json.RawMessage `json:"id"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.Header.Get("Content-Type") != "application/json" {
+			http.Error(w, "not JSON-RPC", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if req.Method != "health" {
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","error":{"code":-32601,"message":"no"},"id":%s}`, req.ID)
+			return
+		}
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","result":"ok","id":%s}`, req.ID)
+	}))
+	defer srv.Close()
+	h := &fleet.Host{Name: "a", URL: "http://10.9.9.9:9001/RPC2"}
+	hc := &fleet.HealthCheck{URL: srv.URL + "/rpc", Method: "health", JSONRPC: true, Timeout: 2 * time.Second, Interval: 20 * time.Millisecond}
+	if err := hc.Check(testCtx(t), h); err != nil {
+		t.Errorf("JSON-RPC check: %v", err)
+	}
+	hc.Method, hc.Timeout = "other", 200*time.Millisecond
+	var je *jsonrpc.Error
+	if err := hc.Check(testCtx(t), h); !errors.As(err, &je) || je.Code != -32601 {
+		t.Errorf("failing JSON-RPC check: %v", err)
 	}
 }
