@@ -245,12 +245,13 @@ func TestWriteStallEndsConnection(t *testing.T) {
 	}
 }
 
-// TestPeerConnShare checks that one IP address holds at most its share of MaxConns: a
-// connection over it is closed at once, while another peer connects and is served.
+// TestPeerConnShare checks that one IP address holds at most its share of MaxConns once the
+// server holds half of them: a connection over it is closed at once, while another peer
+// connects and is served.
 func TestPeerConnShare(t *testing.T) {
-	s, addr := budgetServer(t, func(c *server.Config) { c.MaxConns = 4; c.PeerShare = 0.5 })
+	s, addr := budgetServer(t, func(c *server.Config) { c.MaxConns = 8; c.PeerShare = 0.25 })
 	var held []net.Conn
-	for range 2 {
+	for range 4 { // two over the share of 2, while the server holds under half of 8
 		held = append(held, dialFrom(t, "127.0.0.1", addr))
 	}
 	time.Sleep(100 * time.Millisecond) // both are accepted
@@ -265,8 +266,10 @@ func TestPeerConnShare(t *testing.T) {
 	if st := addFrom(t, "127.0.0.2", addr); st != http.StatusOK {
 		t.Fatalf("another peer: status %d", st)
 	}
-	// A closed connection gives its place back.
-	held[0].Close()
+	// Closed connections give their places back.
+	for _, c := range held[:3] {
+		c.Close()
+	}
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		if st := addFromQuiet("127.0.0.1", addr); st == http.StatusOK {
@@ -352,5 +355,35 @@ func TestHalfClose(t *testing.T) {
 	start := time.Now()
 	if st, _ := statusWithin(c2, 2*time.Second); st != http.StatusBadRequest || time.Since(start) > hostileBudget {
 		t.Fatalf("a body cut short by a half-close: status %d after %v, want 400 at once", st, time.Since(start))
+	}
+}
+
+// TestFirstByteStartsHeaderTimeout checks that a new connection's header timeout runs from its
+// first byte: a client that connects and writes its request later than ReadHeaderTimeout is
+// served, one that trickles its headers after the first byte is still cut off, and one that
+// sends nothing is closed after the idle timeout.
+func TestFirstByteStartsHeaderTimeout(t *testing.T) {
+	_, addr := budgetServer(t, func(c *server.Config) {
+		c.ReadHeaderTimeout = 200 * time.Millisecond
+		c.IdleTimeout = 800 * time.Millisecond
+	})
+	late := dialFrom(t, "127.0.0.1", addr)
+	silent := dialFrom(t, "127.0.0.1", addr)
+	trickler := dialFrom(t, "127.0.0.1", addr)
+	start := time.Now()
+	io.WriteString(trickler, "P")
+	time.Sleep(500 * time.Millisecond)
+	body, _ := xmlrpc.MarshalCall("add", 2, 3)
+	fmt.Fprintf(late, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body))), body)
+	if st, _ := statusWithin(late, 2*time.Second); st != http.StatusOK {
+		t.Fatalf("a request 500 ms after connecting, with a 200 ms header timeout: status %d", st)
+	}
+	io.WriteString(trickler, "OST / HTTP/1.1\r\n")
+	if st, _ := statusWithin(trickler, time.Second); st == http.StatusOK {
+		t.Fatal("headers trickled past the header timeout were served")
+	}
+	_ = silent.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := silent.Read(make([]byte, 1)); err == nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("a silent connection: %v after %v, want closed after the 800 ms idle timeout", err, time.Since(start))
 	}
 }

@@ -83,7 +83,8 @@ type Config struct {
 	// bytes beyond it are the runtime's and the connections' own (about 20 KiB each).
 	MemoryBudget int64
 	// PeerShare is the share of MaxConns, MaxBodies and MemoryBudget that the connections from
-	// one IP address may hold at once under Serve, so that one client cannot take all of them.
+	// one IP address may hold at once under Serve, so that one client cannot take all of them
+	// (its share of connections, once the server holds half of MaxConns).
 	// 0 or 1 turns the per-peer limits off, as for a trusted gateway in front, whose address
 	// every request shares.
 	PeerShare float64

@@ -41,8 +41,16 @@ func (h *halfClose) wakeUp() {
 // halfClose).
 func (c *watchedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n == 0 && err == io.EOF && len(p) == 1 {
-		return 0, c.holdEOF()
+	if n == 0 && err != nil {
+		if err == io.EOF && len(p) == 1 {
+			return 0, c.holdEOF()
+		}
+		return c.lateRead(p, n, err)
+	}
+	if c.fb.waiting.Load() {
+		if dl, ok := c.fb.arrived(n); ok {
+			_ = c.Conn.SetReadDeadline(dl)
+		}
 	}
 	return n, err
 }
@@ -84,13 +92,16 @@ func (c *watchedConn) holdEOF() error {
 // SetReadDeadline sets the connection's read deadline, which also ends a held read once past.
 func (c *watchedConn) SetReadDeadline(t time.Time) error {
 	c.hc.setDeadline(t)
-	return c.Conn.SetReadDeadline(t)
+	return c.Conn.SetReadDeadline(c.fb.deadline(t))
 }
 
 // SetDeadline sets both deadlines; the read one as SetReadDeadline does.
 func (c *watchedConn) SetDeadline(t time.Time) error {
 	c.hc.setDeadline(t)
-	return c.Conn.SetDeadline(t)
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.Conn.SetReadDeadline(c.fb.deadline(t))
 }
 
 // setDeadline records the read deadline t and wakes a held read to look at it.

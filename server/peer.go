@@ -55,7 +55,9 @@ func hostOf(a net.Addr) string {
 }
 
 // open counts a new connection from addr and returns its peer, or nil when the connection is
-// over the server's limit or its peer's share.
+// over the server's limit, or over its peer's share while the server holds half its limit or
+// more: a peer's share matters when connections grow scarce, and a load generator on one host
+// may open more than a share of an idle server's.
 func (ps *peers) open(addr net.Addr) *peer {
 	key := hostOf(addr)
 	ps.mu.Lock()
@@ -68,7 +70,7 @@ func (ps *peers) open(addr net.Addr) *peer {
 		p = &peer{addr: key}
 		ps.m[key] = p
 	}
-	if ps.peerConns > 0 && p.conns >= ps.peerConns {
+	if ps.peerConns > 0 && p.conns >= ps.peerConns && ps.conns >= ps.maxConns/2 {
 		return nil // p has connections, so it stays in the table
 	}
 	p.conns++

@@ -54,6 +54,7 @@ type watchedConn struct {
 	peers   *peers
 	peer    *peer // nil: not counted
 	hc      halfClose
+	fb      firstByte
 }
 
 const (
@@ -172,9 +173,10 @@ func (wd *watchdog) sweep() {
 // over the server's MaxConns or its peer's share of them is closed at once.
 type watchedListener struct {
 	net.Listener
-	wd      *watchdog // nil: none
-	peers   *peers
-	refused *atomic.Int64
+	wd        *watchdog // nil: none
+	peers     *peers
+	refused   *atomic.Int64
+	firstByte time.Duration // how long a new connection may wait for its first byte (see firstByte)
 }
 
 // Accept returns the next connection within the limits.
@@ -191,6 +193,7 @@ func (l watchedListener) Accept() (net.Conn, error) {
 			continue
 		}
 		wc := &watchedConn{Conn: c, wd: l.wd, peers: l.peers, peer: p}
+		wc.fb.start(l.firstByte)
 		if l.wd != nil {
 			l.wd.watch(wc) // before any request: TLS connections never reach connState
 		}
