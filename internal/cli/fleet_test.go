@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -282,5 +284,23 @@ func TestBinaryFleetUsage(t *testing.T) {
 	}
 	if code, _, _ := runBin(t, "fleet", "--fleet", file, "status"); code != ExitFailure {
 		t.Errorf("unreachable host: exit %d", code)
+	}
+}
+
+func TestBinaryFleetHealthGate(t *testing.T) {
+	file, _ := fleetFile(t, fineProgs("web"), fineProgs("web"), fineProgs("web"))
+	waitFleetRunning(t, file, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/h2" {
+			http.Error(w, "warming up", http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	tmpl := srv.URL + "/{name}"
+	code, out, errs := runBin(t, "fleet", "--fleet", file, "--health-url", tmpl, "--health-timeout", "1s", "signal", "CONT", "web")
+	if code != ExitFault || !strings.Contains(out, "1 done, 1 failed, 1 untouched") ||
+		!strings.Contains(out, "resume with: harp fleet --fleet "+file+" --health-url "+tmpl+" signal CONT web h2,h3") ||
+		!strings.Contains(errs, "health check") || !strings.Contains(errs, "503") {
+		t.Errorf("exit %d:\n%s%s", code, out, errs)
 	}
 }
