@@ -52,6 +52,7 @@ type Watcher struct {
 	follow  []*cluster.Cluster
 	err     error
 	closed  bool
+	loaded  bool // the initial entries are all in: changes are pushed from then on
 }
 
 // NewWatcher starts watching service (every service when service is "") and returns once the
@@ -102,6 +103,9 @@ func (w *Watcher) run() {
 	defer readyOnce()
 	for e := range w.w.Updates() {
 		if e == nil { // the initial values are all in
+			w.mu.Lock()
+			w.loaded = true
+			w.mu.Unlock()
 			readyOnce()
 			w.push()
 			continue
@@ -194,9 +198,14 @@ func (w *Watcher) emit(ev Event) {
 	}
 }
 
-// push sends the current endpoints to every followed cluster.
+// push sends the current endpoints to every followed cluster, once the initial entries are
+// loaded (pushing each of them would cost the square of their number).
 func (w *Watcher) push() {
 	w.mu.Lock()
+	if !w.loaded || len(w.follow) == 0 {
+		w.mu.Unlock()
+		return
+	}
 	eps := w.endpointsLocked()
 	cs := slices.Clone(w.follow)
 	w.mu.Unlock()

@@ -57,4 +57,53 @@
 //	MaxTTL           720h         a key's TTL
 //	MaxBatch         128          writes per atomic batch
 //	MaxQueue         4,096        writes waiting; more are refused with CodeRetry
+//
+// # Proof
+//
+// internal/statetest's TestNoDataLoss runs the scenario on three NATS processes (R3)
+// and three state instances in processes of their own: 16 clients, 20,000 incr with their own
+// ids through a cluster client following the registry's master, while the master is SIGKILLed,
+// the stream leader's NATS node is SIGKILLed, the old master comes back and a master is frozen
+// with SIGSTOP past its lease and woken. Measured here: 20,000 acknowledged, 48 retried after an
+// uncertain attempt and applied once, none lost, none applied twice, the counter equal to the
+// records, the woken master's probe refused by the store's fence; 20.4 s in all (979/s with the
+// three faults). TestFailoverTime: from SIGKILL of the master to the first call answered by the
+// new one, 2.72 s mean of three kills with the defaults (1 s beat, 3 s TTL), 0.90 s with a
+// 250 ms beat and 1 s TTL (the lease was renewed up to a beat before the kill).
+//
+// # Scale
+//
+// Measured on this project's 2-core machine under a load average near 10 (shared with other
+// builds), so take the figures as floors:
+//
+//	what (benchmark)                                    one node (R1)        three nodes (R3)
+//	registry heartbeat, 32 senders (BenchmarkHeartbeat)  52-86 us: 12-19k/s   51-69 us: 14-20k/s
+//	watcher start on 10,000 entries (WatcherLoad)        0.17-0.31 s
+//	incr with ids, 16 clients (BenchmarkIncr, IncrR3)    2.5-2.8 ms: 350-400/s 0.26-0.44 ms: 2.3-3.9k/s
+//	incr with ids, 64 clients                            1.4-2.3 ms: 440-710/s
+//	one atomic batch commit, 1 message (BenchmarkCommit)  10.8 ms              (staged in memory)
+//
+// A single node stages each atomic batch in a synced file store of its own, about 10 ms a
+// batch, so its write rate is about 100 batches a second times the writes per batch: group
+// commit (8 writes a batch with 16 clients, 32 with 64, up to MaxBatch) is what makes it usable,
+// and it grows with the clients. A replicated bucket stages batches in memory (the Raft log is
+// the durable copy) and commits several thousand writes a second.
+//
+// What one NATS cluster holds. Every registry entry is one write per Beat, and every watcher of
+// its service receives it: the store's load is entries/Beat writes a second (10,000 entries at
+// the 1 s default are 10,000 writes a second, within the 14-20k/s measured here but with little
+// headroom), and the fan-out is entries/Beat times watchers messages a second. A bucket is one
+// stream with one leader, so its writes do not spread over the cluster's nodes. It stops being
+// comfortable near 5,000 entries per bucket at a 1 s beat on hardware like this, or 25,000 at a
+// 5 s beat and 15 s TTL (slower failure detection by the TTL, while the cluster's own failure
+// detection still takes a dead server out within a second).
+//
+// Beyond that, split. Per region: one NATS cluster each, with its own registry and state
+// buckets, so heartbeats, elections and writes stay local and a region's outage is its own.
+// Across regions: leaf nodes (or a super-cluster's gateways) join the regions' accounts, and a
+// read-only global view is a bucket that sources the regional registries (JetStream KV sources
+// and mirrors) rather than one bucket every server beats into. State that outgrows one bucket's
+// leader is sharded by key prefix into several buckets, each with its own stream leader on a
+// different node and its own master group, and a consistent_hash cluster policy routes a key to
+// its shard.
 package state

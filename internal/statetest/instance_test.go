@@ -126,7 +126,7 @@ type instance struct {
 }
 
 // startInstance starts an instance process and waits until it serves.
-func startInstance(t *testing.T, sp instanceSpec) *instance {
+func startInstance(t testing.TB, sp instanceSpec) *instance {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {

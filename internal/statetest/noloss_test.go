@@ -34,7 +34,7 @@ type outcome struct {
 
 // harness is one run: the NATS cluster, the instances and the cluster client.
 type harness struct {
-	t         *testing.T
+	t         testing.TB
 	nats      *peertest.NATSCluster
 	nc        *nats.Conn
 	js        jetstream.JetStream
@@ -47,7 +47,7 @@ type harness struct {
 	successes []span // attempts that were answered
 }
 
-func newHarness(t *testing.T, nInstances int, beat, ttl time.Duration) *harness {
+func newHarness(t testing.TB, nInstances int, beat, ttl time.Duration) *harness {
 	t.Helper()
 	t.Setenv(peertest.NATSServerEnv, "embedded") // Debian's nats-server 2.9 has no atomic batches
 	h := &harness{t: t, instances: map[string]*instance{}}
