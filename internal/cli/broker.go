@@ -34,9 +34,10 @@ for a topic of another exchange.`
 var brokerCommand = &Command{
 	Name: "broker",
 	Args: "",
-	Summary: "Run an embedded NATS server with JetStream until interrupted: the broker of\n" +
-		"harp serve --nats, harp cast and harp fanout, and of the registry, with nothing installed.\n" +
-		"It prints its client URL on stdout. With --cluster-name and --routes it joins other nodes.",
+	Summary: "Run an embedded NATS broker with JetStream until interrupted.\n" +
+		"It is the broker of harp serve --nats, harp cast and harp fanout, and of the registry, with\n" +
+		"nothing installed. It prints its client URL on stdout. With --cluster-name and --routes it\n" +
+		"joins other nodes.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		def := natsd.DefaultConfig()
 		listen := fs.String("listen", net.JoinHostPort(def.Host, strconv.Itoa(def.Port)), "client `HOST:PORT` (port 0: a free one)")
@@ -188,12 +189,12 @@ func brokerCaller(ctx context.Context, raw string, jsonRPC bool, timeout time.Du
 
 // castCommand is harp cast (one server of the topic) or, with fanout, harp fanout (every one).
 func castCommand(name string, fanout bool) *Command {
-	summary := "Cast METHOD with ARGS to one server of the broker topic at URL, without waiting for it\n" +
-		"to run: the command returns once the broker has the message (with --durable, once the\n" +
-		"broker has stored it, to be run exactly once when a server takes it). Nothing is printed."
+	summary := "Cast METHOD to one server of the broker topic at URL, without waiting.\n" +
+		"The command returns once the broker has the message (with --durable, once the broker has\n" +
+		"stored it, to be run exactly once when a server takes it). Nothing is printed."
 	if fanout {
-		summary = "Cast METHOD with ARGS to every server of the broker topic at URL, without waiting for\n" +
-			"them to run it. Nothing is printed."
+		summary = "Cast METHOD to every server of the broker topic at URL, without waiting.\n" +
+			"The command returns once the broker has the message. Nothing is printed."
 	}
 	return &Command{
 		Name:    name,
