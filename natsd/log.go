@@ -33,6 +33,8 @@ func (s *slogLogger) fatalf() string {
 	return ""
 }
 
+// The nats-server Logger methods: notices at Info, debug and trace lines at Debug.
+
 func (s *slogLogger) Noticef(format string, v ...any) { s.log(slog.LevelInfo, format, v) }
 func (s *slogLogger) Warnf(format string, v ...any)   { s.log(slog.LevelWarn, format, v) }
 func (s *slogLogger) Fatalf(format string, v ...any) {
