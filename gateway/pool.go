@@ -6,9 +6,9 @@ import (
 	"slices"
 	"sync/atomic"
 
-	"github.com/harp-rpc/harp/client"
 	"github.com/harp-rpc/harp/cluster"
 	"github.com/harp-rpc/harp/jsonrpc"
+	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -85,17 +85,17 @@ func newPool(name string, cfg *Pool, limits Limits) (*pool, error) {
 	}
 	eps := endpoints(cfg)
 	factory := func(ep cluster.Endpoint) (cluster.Caller, error) {
-		opts := []client.Option{
-			client.WithMaxIdleConnsPerHost(min(cfg.MaxInFlight, 512)),
-			client.WithDecodeOptions(xmlrpc.DecodeOptions{MaxSize: limits.MaxBodySize, MaxDepth: limits.MaxDepth}),
+		t, err := newBackendTransport(ep.URL, limits.MaxBodySize)
+		if err != nil {
+			return nil, err
 		}
+		codec := rpc.NewXMLClientCodec(xmlrpc.EncodeOptions{}, xmlrpc.DecodeOptions{MaxSize: limits.MaxBodySize, MaxDepth: limits.MaxDepth})
 		if cfg.Protocol == "jsonrpc" {
-			// WithJSONOptions makes the client speak JSON-RPC for its own calls (health checks).
-			opts = append(opts, client.WithJSONOptions(jsonrpc.EncodeOptions{}, jsonrpc.DecodeOptions{
+			codec = rpc.NewJSONClientCodec(jsonrpc.EncodeOptions{}, jsonrpc.DecodeOptions{
 				MaxSize: limits.MaxBodySize, MaxDepth: limits.MaxDepth, MaxBatch: limits.MaxBatch, MaxValues: limits.MaxValues,
-			}))
+			})
 		}
-		return client.New(ep.URL, opts...)
+		return rpc.NewClient(t, &rpc.ClientConfig{Codec: codec, Endpoint: t.url})
 	}
 	c, err := cluster.New(eps, factory, cc)
 	if err != nil {

@@ -198,7 +198,7 @@ pools:
   p:
     backends: [{url: %q}, {url: %q}, {url: %q}]
     idempotent: [add]
-    attempt_timeout: 300ms
+    attempt_timeout: 500ms
     health: {interval: 250ms, fast_interval: 100ms, down_interval: 250ms, timeout: 1s, rise: 2, fall: 2}
     max_in_flight: 256
     retry: {max_attempts: 4, budget_ratio: 0.5, budget_reserve: 100}
@@ -209,7 +209,7 @@ routes: [{pool: p}]
 // call fails, and no non-idempotent call runs twice (counted in the backends' shared run log).
 func TestKillUnderLoad(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("a load test bound by 300 ms attempt timeouts: run it without -short and -race")
+		t.Skip("a load test bound by 500 ms attempt timeouts: run it without -short and -race")
 	}
 	runlog := filepath.Join(t.TempDir(), "runs")
 	bs := []*pyBackend{startPython(t, "a", "threaded", runlog), startPython(t, "b", "threaded", runlog), startPython(t, "c", "threaded", runlog)}
@@ -237,7 +237,7 @@ func TestKillUnderLoad(t *testing.T) {
 // call runs twice.
 func TestFreezeUnderLoad(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("a load test bound by 300 ms attempt timeouts: run it without -short and -race")
+		t.Skip("a load test bound by 500 ms attempt timeouts: run it without -short and -race")
 	}
 	runlog := filepath.Join(t.TempDir(), "runs")
 	bs := []*pyBackend{startPython(t, "a", "threaded", runlog), startPython(t, "b", "threaded", runlog), startPython(t, "c", "threaded", runlog)}
