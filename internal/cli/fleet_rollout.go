@@ -47,10 +47,14 @@ func fleetRollout(ctx context.Context, env *Env, o *fleetOptions, hosts []*fleet
 	if o.dryRun {
 		return fleetPlan(ctx, env, o, hosts, cfg)
 	}
-	if o.progress || isTerminal(env.Stderr) {
-		cfg.Progress = progressPrinter(env.Stderr, isTerminal(env.Stderr))
+	tty := isTerminal(env.Stderr)
+	if o.progress || tty {
+		cfg.Progress = progressPrinter(env.Stderr, tty)
 	}
 	rep, err := fleet.Rollout(ctx, hosts, cfg)
+	if cfg.Progress != nil && tty {
+		fmt.Fprint(env.Stderr, "\r\x1b[K") // the report and summary replace the progress line
+	}
 	if err != nil {
 		return err
 	}
@@ -68,7 +72,7 @@ func fleetRollout(ctx context.Context, env *Env, o *fleetOptions, hosts []*fleet
 }
 
 // progressPrinter shows batches and hosts as they finish: on a terminal one line rewritten in
-// place, elsewhere a line per event.
+// place (cleared when the rollout ends), elsewhere a line per event.
 func progressPrinter(w io.Writer, tty bool) func(fleet.Progress) {
 	return func(p fleet.Progress) {
 		line := fmt.Sprintf("batch %d/%d, hosts %d/%d done, %s", p.Batch, p.Batches, p.HostsDone, p.Hosts, p.Elapsed.Round(100*time.Millisecond))
@@ -80,9 +84,6 @@ func progressPrinter(w io.Writer, tty bool) func(fleet.Progress) {
 		}
 		if tty {
 			fmt.Fprintf(w, "\r\x1b[K%s", line)
-			if p.Event == "host" && p.HostsDone == p.Hosts {
-				fmt.Fprintln(w)
-			}
 			return
 		}
 		fmt.Fprintln(w, "harp fleet: "+line)
