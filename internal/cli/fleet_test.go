@@ -304,3 +304,27 @@ func TestBinaryFleetHealthGate(t *testing.T) {
 		t.Errorf("exit %d:\n%s%s", code, out, errs)
 	}
 }
+
+// On a terminal (a pty made by script(1)) states are coloured and the progress is one line
+// rewritten in place.
+func TestBinaryFleetOnATerminal(t *testing.T) {
+	scriptBin := peertest.Command(t, "script")
+	file, _ := fleetFile(t, fineProgs("web"), fineProgs("web"))
+	waitFleetRunning(t, file, 1)
+	run := func(args string) string {
+		out, err := exec.Command(scriptBin, "-qec", harpBin+" fleet --fleet "+file+" "+args, "/dev/null").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%q", args, err, out)
+		}
+		return string(out)
+	}
+	out := run("status")
+	if !strings.Contains(out, "\x1b[32mRUNNING\x1b[0m") {
+		t.Errorf("status on a terminal: %q", out)
+	}
+	out = run("--batch 1 restart web")
+	if !strings.Contains(out, "\r\x1b[Kbatch 2/2, hosts 2/2 done") || !strings.Contains(out, "\x1b[32mdone") ||
+		!strings.Contains(out, "restart web: 2 of 2 hosts done") {
+		t.Errorf("restart on a terminal: %q", out)
+	}
+}
