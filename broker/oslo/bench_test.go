@@ -12,17 +12,31 @@ import (
 	"github.com/harp-rpc/harp/internal/peertest"
 )
 
-// BenchmarkOsloCall measures calls of add(x=, y=) answered by one harp Server, side by side
-// from a harp Client and from Python's oslo.messaging RPCClient (a process of its own), at 1
-// and 16 concurrent callers, on the same broker. Run with a fixed count, as in
+// BenchmarkOsloCall measures calls of add(x=, y=) answered by one harp Server (harpsrv) and by
+// one Python oslo.messaging server (pysrv), side by side from a harp Client and from Python's
+// oslo.messaging RPCClient (a process of its own), at 1 and 16 concurrent callers, on the same
+// broker. Run with a fixed count, as in
 //
 //	go test -run '^$' -bench BenchmarkOsloCall -benchtime 2000x ./broker/oslo
 //
 // Each reports calls/s; the Python figure is timed by the script itself (start-up excluded).
 func BenchmarkOsloCall(b *testing.B) {
 	r := peertest.SharedRabbit(b)
-	topic := "harp_bench_" + uuidHex()[:8]
-	listen(b, r.URL, topic, "b1")
+	htopic := "harp_bench_" + uuidHex()[:8]
+	listen(b, r.URL, htopic, "b1")
+	b.Run("harpsrv", func(b *testing.B) { benchClients(b, r, htopic) })
+	b.Run("pysrv", func(b *testing.B) {
+		peertest.Oslo(b)
+		ptopic := "harp_pybench_" + uuidHex()[:8]
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		peertest.StartOslo(ctx, b, "testdata/oslo_server.py", pyURL(r.URL), ptopic, "pb1")
+		benchClients(b, r, ptopic)
+	})
+}
+
+// benchClients runs the harp and Python clients against topic's server.
+func benchClients(b *testing.B, r *peertest.Rabbit, topic string) {
 	for _, conc := range []int{1, 16} {
 		b.Run("harp/c"+strconv.Itoa(conc), func(b *testing.B) {
 			c := dialClient(b, r.URL, topic, nil)
