@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,4 +203,96 @@ func TestInvalidAnnouncement(t *testing.T) {
 			t.Errorf("Announce(%.60v) = %v, want ErrInvalidAnnouncement", a, err)
 		}
 	}
+}
+
+// A server that joins takes calls within a beat; one that dies leaves rotation by the
+// cluster's own failure detection before its entry's TTL, and its entry expires after it.
+func TestJoinAndDie(t *testing.T) {
+	js, _ := startJS(t)
+	ctx := context.Background()
+	cfg := registry.DefaultConfig() // the defaults: 1 s beat, 3 s TTL
+	w, err := registry.NewWatcher(ctx, js, "calc", nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	up := map[string]*atomic.Bool{}
+	calls := map[string]*atomic.Int64{}
+	factory := func(ep cluster.Endpoint) (cluster.Caller, error) {
+		alive, n := up[ep.URL], calls[ep.URL]
+		return cluster.CallerFunc(func(ctx context.Context, method string, reply any, args ...any) error {
+			if !alive.Load() {
+				return notSent{}
+			}
+			n.Add(1)
+			return nil
+		}), nil
+	}
+	for _, u := range []string{"http://a/", "http://b/"} {
+		up[u], calls[u] = new(atomic.Bool), new(atomic.Int64)
+		up[u].Store(true)
+	}
+	ccfg := cluster.DefaultConfig()
+	ccfg.Health.Interval = 0
+	ccfg.SlowStart = 100 * time.Millisecond
+	c, err := cluster.NewWithResolver(ctx, w, factory, ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer w.Follow(c)()
+	a, err := registry.Announce(ctx, js, registry.Announcement{Service: "calc", ID: "a", URL: "http://a/"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close(ctx)
+	joined := time.Now()
+	b, err := registry.Announce(ctx, js, registry.Announcement{Service: "calc", ID: "b", URL: "http://b/"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for calls["http://b/"].Load() == 0 {
+		if err := c.Call(ctx, "x", nil); err != nil && !errors.Is(err, cluster.ErrNoEndpoints) {
+			t.Fatal(err)
+		}
+		if time.Since(joined) > cfg.Beat {
+			t.Fatalf("the joining server took no call within a beat (%v)", cfg.Beat)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("the joining server took its first call %v after Announce", time.Since(joined).Round(time.Microsecond))
+	// b dies: its heartbeats stop and it refuses connections.
+	b.Abandon()
+	up["http://b/"].Store(false)
+	died := time.Now()
+	for i := range 200 {
+		if err := c.Call(ctx, "x", nil); err != nil {
+			t.Fatalf("call %d after b died: %v (the cluster should fail over to a)", i, err)
+		}
+	}
+	if st := endpointState(c, "http://b/"); st == cluster.StateHealthy {
+		t.Fatalf("b still healthy in the cluster after 200 calls, %v after it died", time.Since(died))
+	}
+	t.Logf("b out of rotation by the cluster's failure detection %v after it died", time.Since(died).Round(time.Microsecond))
+	for len(w.Entries()) != 1 {
+		if time.Since(died) > cfg.TTL+2*time.Second {
+			t.Fatal("b's entry did not expire")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("b's entry expired %v after it died (TTL %v)", time.Since(died).Round(time.Millisecond), cfg.TTL)
+}
+
+type notSent struct{}
+
+func (notSent) Error() string { return "connection refused" }
+func (notSent) NotSent() bool { return true }
+
+func endpointState(c *cluster.Cluster, url string) cluster.State {
+	for _, e := range c.Stats().Endpoints {
+		if e.Endpoint.URL == url {
+			return e.State
+		}
+	}
+	return cluster.StateHealthy
 }

@@ -331,3 +331,31 @@ func TestFrozenMasterFenced(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The same methods over JSON-RPC 2.0, options as a JSON object.
+func TestJSONRPC(t *testing.T) {
+	nc := startNATS(t)
+	svc, url := serve(t, nc, fastConfig("a"))
+	waitMaster(t, svc, 2*time.Second)
+	c, err := client.New(url, client.WithJSONRPC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Call(ctx, "set", nil, "doc", map[string]any{"a": []any{1, "x", nil}}); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := c.Call(ctx, "get", &got, "doc"); err != nil || len(got["a"].([]any)) != 3 || got["a"].([]any)[2] != nil {
+		t.Fatalf("get over JSON-RPC: %#v %v", got, err)
+	}
+	var n int64
+	for range 2 {
+		if err := c.Call(ctx, "incr", &n, "hits", 3, map[string]any{"id": "j-1"}); err != nil || n != 3 {
+			t.Fatalf("incr over JSON-RPC: %d %v", n, err)
+		}
+	}
+	if err := c.Call(ctx, "get", &got, "missing"); faultCode(err) != state.CodeNotFound {
+		t.Fatalf("missing key over JSON-RPC: %v", err)
+	}
+}

@@ -148,3 +148,35 @@ func TestRegistryUsage(t *testing.T) {
 		t.Fatalf("state serve --ttl 1ms exited %d", code)
 	}
 }
+
+func TestRegistryWatch(t *testing.T) {
+	natsURL := startTestNATS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"registry", "watch", "--nats", natsURL, "--service", "calc", "--output", "json"}, &stdout, &stderr)
+	}()
+	// harp serve --register joins, then leaves on its graceful stop.
+	time.Sleep(200 * time.Millisecond)
+	_, stop := runUntil(t, regexp.MustCompile(`announced calc/(\S+)`),
+		"serve", "--addr", "127.0.0.1:0", "--register", natsURL, "--register-service", "calc")
+	waitOut := func(re *regexp.Regexp) {
+		t.Helper()
+		for end := time.Now().Add(5 * time.Second); !re.MatchString(stdout.String()); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("registry watch printed %q, want %v; stderr %q", stdout.String(), re, stderr.String())
+			}
+		}
+	}
+	waitOut(regexp.MustCompile(`"event":"joined","entry":\{"service":"calc"`))
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	waitOut(regexp.MustCompile(`"event":"left"`))
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("registry watch exited %d: %s", code, stderr.String())
+	}
+}
