@@ -3,10 +3,12 @@ package natsrpc_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/harp-rpc/harp/broker"
+	"github.com/harp-rpc/harp/broker/natsrpc"
 	"github.com/harp-rpc/harp/cluster"
 	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/rpc"
@@ -239,5 +241,30 @@ func TestClusterAndShapes(t *testing.T) {
 	}
 	if err := base.RPC().Notify(context.Background(), "add", 1, 2); err != nil {
 		t.Fatalf("notify as a cast: %v", err)
+	}
+}
+
+// Closing a transport ends its listeners' workers, stopped or not.
+func TestCloseEndsListeners(t *testing.T) {
+	ns := startNATS(t)
+	cfg := natsrpc.DefaultConfig()
+	cfg.URL = ns.ClientURL()
+	tr, err := natsrpc.Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // earlier tests' goroutines wind down
+	before := runtime.NumGoroutine()
+	h := func(d *broker.Delivery) { d.Done(nil, nil) }
+	if _, err := tr.Listen(context.Background(), broker.ListenConfig{Target: broker.Target{Topic: "t", Server: "s"}, MaxInFlight: 200}, h); err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine(); n < before+200 {
+		t.Fatalf("%d goroutines with 200 workers, %d before", n, before)
+	}
+	tr.Close()
+	eventually(t, 5*time.Second, "the workers end", func() bool { return runtime.NumGoroutine() < before+20 })
+	if _, err := tr.Listen(context.Background(), broker.ListenConfig{Target: broker.Target{Topic: "t", Server: "s"}, MaxInFlight: 1}, h); !errors.Is(err, broker.ErrClosed) {
+		t.Fatalf("Listen after Close: %v, want ErrClosed", err)
 	}
 }

@@ -67,6 +67,9 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 		ns.SetPendingLimits(pendingMsgs, -1)
 		l.subs = append(l.subs, ns)
 	}
+	if !t.track(l) {
+		return fail(broker.ErrClosed)
+	}
 	for range cfg.MaxInFlight {
 		l.workers.Add(1)
 		go l.work(fanout, h)
@@ -143,6 +146,7 @@ func (l *listener) Stop(ctx context.Context) error {
 		}
 	}
 	l.closeMsgs()
+	l.t.untrack(l)
 	done := make(chan struct{})
 	go func() { l.workers.Wait(); close(done) }()
 	select {
@@ -166,6 +170,7 @@ func (l *listener) closeMsgs() { l.once.Do(func() { close(l.msgs) }) }
 
 // stopNow drops the subscriptions at once (a Listen that failed half-way).
 func (l *listener) stopNow() {
+	defer l.t.untrack(l)
 	for _, s := range l.subs {
 		s.Unsubscribe()
 	}

@@ -42,6 +42,7 @@ type Transport struct {
 	lc      *nats.Conn // the listeners' connection, made by the first Listen
 	ljs     jetstream.JetStream
 	ran     ranSet // durable casts run here
+	lists   map[*listener]struct{}
 }
 
 // Dial connects to cfg.URL (nil cfg: DefaultConfig) and returns a Transport that owns the
@@ -109,7 +110,7 @@ func newTransport(nc *nats.Conn, cfg *Config, owned bool) (*Transport, error) {
 		return nil, fmt.Errorf("natsrpc: %w", err)
 	}
 	return &Transport{nc: nc, js: js, cfg: *cfg, names: names{cfg.Prefix, cfg.Exchange}, owned: owned,
-		streams: map[string]bool{}}, nil
+		streams: map[string]bool{}, lists: map[*listener]struct{}{}}, nil
 }
 
 // redact hides the password of a URL list for errors.
@@ -130,14 +131,37 @@ func (t *Transport) Close() error {
 	t.mu.Lock()
 	t.closed = true
 	lc := t.lc
+	lists := t.lists
+	t.lists = nil
 	t.mu.Unlock()
 	if lc != nil {
 		lc.Close()
+	}
+	for l := range lists { // their subscriptions closed with lc: the workers may end
+		l.closeMsgs()
 	}
 	if t.owned {
 		t.nc.Close()
 	}
 	return nil
+}
+
+// track adds l to the listeners Close ends, or reports false when the transport is closed.
+func (t *Transport) track(l *listener) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.lists[l] = struct{}{}
+	return true
+}
+
+// untrack removes l, stopped.
+func (t *Transport) untrack(l *listener) {
+	t.mu.Lock()
+	delete(t.lists, l)
+	t.mu.Unlock()
 }
 
 // listenConn returns the connection the listeners subscribe on, opened with the main
