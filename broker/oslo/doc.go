@@ -56,6 +56,8 @@
 //
 //	args                              bound as
 //	{} (none)                         no parameters
+//	{"0": a, "1": b, ...} in order    positional params a, b, ... (what harp sends for
+//	                                  positional params; no Python keyword is named so)
 //	method(p T), T a struct or map    named params: one struct (json tags) or map
 //	any other method                  positional params, in the order the caller wrote the
 //	                                  keywords (Python keeps it on the wire): add(x=2, y=3)
@@ -63,6 +65,24 @@
 //
 // A method the Dispatcher cannot describe (not an *rpc.Registry) takes them named. A harp
 // Client's args is a struct or map encoded with encoding/json (or a json.RawMessage object).
+//
+// # The broker model
+//
+// Transport implements broker.Transport, and importing this package makes broker.Dial take
+// amqp:// URLs, so broker.Client and broker.Server (and harp cast and fanout on an
+// amqp://USER:PASS@HOST:PORT/TOPIC URL) run over this wire: a broker.Server answers Python's RPCClient,
+// a broker.Client calls a Python server. A call's JSON-RPC or XML-RPC document is translated
+// to keyword arguments (named params, or XML-RPC's one struct parameter, are the keywords;
+// positional params travel as "0", "1", ...) and the answer comes back in the call's
+// protocol. oslo.messaging has no durable casts: a durable cast is broker.ErrUnsupported. A
+// Client is also an rpc.Transport (RoundTrip) for rpc.Client with a JSON-RPC codec.
+//
+// # Connections
+//
+// As oslo, a server listens on one connection (its three consumers on one channel) and
+// publishes on another; a client publishes on one and reads its reply queue on another. A
+// client dials again when it finds a connection lost; a server stops (Done, Err) when its
+// broker connection is lost, for its supervisor to start it again.
 //
 // # Faults and exceptions
 //

@@ -26,6 +26,7 @@ type EnvelopeError struct {
 	Err error
 }
 
+// Error describes what is wrong with the body.
 func (e *EnvelopeError) Error() string {
 	if e.Err != nil {
 		return "oslo: envelope: " + e.Msg + ": " + e.Err.Error()
@@ -33,6 +34,7 @@ func (e *EnvelopeError) Error() string {
 	return "oslo: envelope: " + e.Msg
 }
 
+// Unwrap returns the decoding error, if any.
 func (e *EnvelopeError) Unwrap() error { return e.Err }
 
 // RemoteError is a call that reached a server whose method failed: the failure it answered
@@ -43,6 +45,7 @@ type RemoteError struct {
 	Failure Failure
 }
 
+// Error names the method, the exception's class, the fault code and the message.
 func (e *RemoteError) Error() string {
 	return "oslo: " + e.Method + ": remote " + e.Failure.Class + " (" + strconv.Itoa(e.Code) + "): " + e.Failure.Message
 }
@@ -61,6 +64,7 @@ type TimeoutError struct {
 	After  time.Duration
 }
 
+// Error says which call timed out, as oslo's MessagingTimeout does.
 func (e *TimeoutError) Error() string {
 	return "oslo: " + e.Method + ": timed out after " + e.After.Round(time.Millisecond).String() +
 		" waiting for a reply to message ID " + e.MsgID
@@ -79,6 +83,7 @@ type UnroutableError struct {
 	RoutingKey string
 }
 
+// Error says which routing key nobody serves.
 func (e *UnroutableError) Error() string {
 	return "oslo: nobody serves " + strconv.Quote(e.RoutingKey) + " on exchange " + strconv.Quote(e.Exchange)
 }
@@ -94,8 +99,10 @@ type TransportError struct {
 	Err  error
 }
 
+// Error describes the operation and the failure.
 func (e *TransportError) Error() string { return "oslo: " + e.Op + ": " + e.Err.Error() }
 
+// Unwrap returns the underlying failure.
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // NotSent reports whether the message provably never reached the broker.

@@ -39,4 +39,11 @@ func TestServeAMQP(t *testing.T) {
 	if !errors.As(err, &re) || re.Failure.Module != oslo.ModuleHarp {
 		t.Errorf("div by zero: %v, want a RemoteError from harp", err)
 	}
+	// harp cast and fanout reach it through broker.Dial's amqp:// scheme.
+	if code, out, errs := harp("fanout", r.URL+topic, "echo", "hi"); code != ExitOK {
+		t.Errorf("harp fanout: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := harp("cast", r.URL+"harp_cli_nobody", "echo", "hi"); code != ExitFailure || !strings.Contains(errs, "nobody serves") {
+		t.Errorf("harp cast to nobody: %d %q %q", code, out, errs)
+	}
 }
