@@ -12,7 +12,9 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/harp-rpc/harp/broker"
+	"github.com/harp-rpc/harp/broker/natsrpc"
 	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/xmlrpc"
 )
 
 // parallel runs b.N calls of fn spread over g goroutines.
@@ -56,8 +58,10 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkRequest compares, side by side against one embedded nats-server, a raw nats.go
-// request/reply of a tiny payload (the responder answers it as is) with harp's Call of add(2, 3)
-// over the broker (XML-RPC encoded, served by the serving core, decoded).
+// request/reply of a tiny payload (the responder answers it as is), a raw request/reply of the
+// bytes harp sends (the XML-RPC call of add(2, 3) with its protocol header, answered with a
+// canned XML-RPC response), and harp's Call of add(2, 3) over the broker (XML-RPC encoded, served
+// by the serving core, decoded).
 func BenchmarkRequest(b *testing.B) {
 	ns := startNATS(b)
 	// Raw: a responder on a connection of its own, in a queue group as harp's servers are.
@@ -67,6 +71,11 @@ func BenchmarkRequest(b *testing.B) {
 	}
 	defer rc.Close()
 	if _, err := rc.QueueSubscribe("raw", "q", func(m *nats.Msg) { m.Respond(m.Data) }); err != nil {
+		b.Fatal(err)
+	}
+	doc, _ := xmlrpc.MarshalCall("add", 2, 3)
+	answer, _ := xmlrpc.MarshalResponse(5)
+	if _, err := rc.QueueSubscribe("rawdoc", "q", func(m *nats.Msg) { m.Respond(answer) }); err != nil {
 		b.Fatal(err)
 	}
 	rc.Flush()
@@ -91,6 +100,13 @@ func BenchmarkRequest(b *testing.B) {
 		b.Run(fmt.Sprintf("raw/g=%d", g), func(b *testing.B) {
 			parallel(b, g, func() error {
 				_, err := req.Request("raw", payload, 5*time.Second)
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("rawdoc/g=%d", g), func(b *testing.B) {
+			parallel(b, g, func() error {
+				m := &nats.Msg{Subject: "rawdoc", Header: nats.Header{natsrpc.ProtocolHeader: {"xmlrpc"}}, Data: doc}
+				_, err := req.RequestMsg(m, 5*time.Second)
 				return err
 			})
 		})
