@@ -24,8 +24,18 @@
 //     decompressed size is over the limit: 413. A body that stalls (a lying Content-Length, a
 //     trickle): 408, after Config.BodyStallTimeout, or under Serve after at most
 //     Config.ReadHeaderTimeout from the request's start when no body byte comes at all.
-//   - More than Config.MaxInFlight calls at once: 503 with Retry-After.
+//   - More than Config.MaxInFlight calls at once: 503 with Retry-After. A call counts once its
+//     body is read; more than Config.MaxBodies bodies being read at once (past their first
+//     read): 503 with Retry-After, at once.
+//   - A request that does not fit in Config.MemoryBudget (default 256 MiB) beside what the
+//     others hold: 503 with Retry-After, at once; one that never could: 413. See "Memory".
 //   - Without the Basic credentials Config.BasicAuth accepts: 401.
+//
+// Under Serve, overload makes answers slower, not lost: a new connection's header timeout runs
+// from its first byte (until then it waits up to IdleTimeout), and a read that runs after its
+// deadline still takes the bytes that came in time, so a goroutine scheduled late under load does
+// not fail a client that was on time. A client that half-closes its sending side after its
+// request (nc -N) gets its answer.
 //
 // A handler's context is cancelled when its client goes away, and expires after
 // Config.CallTimeout; a handler that ignores it is abandoned at that deadline so that only its own
@@ -36,6 +46,29 @@
 // and CallTimeout holds, and the id appears in the server's logs. harp's client sends both, so a
 // handler that calls on with its context passes the first caller's budget down a chain
 // (TestDeadlineChain); requests without them are served as before.
+//
+// # Memory
+//
+// The server's memory for requests is bounded by design, whatever the requests: one budget,
+// Config.MemoryBudget, holds reservations for the bytes of request bodies being read (reserved
+// as the buffer grows with what arrives, never for a declared length alone), the values decoded
+// from them (reckoned at twice the body; the codecs' values limits, 1,000,000 per document,
+// bound what decoding may cost) and the answers being written. A request that needs more than
+// 64 KiB may use seven eighths of it, so small calls are served while large ones fill it. Under
+// Serve an answer whose writing makes no progress for Config.WriteStallTimeout (5 s) ends its
+// connection, so a client that never reads pins its answer seconds, not minutes; after a burst
+// of large requests Serve gives the memory back to the operating system (debug.FreeOSMemory)
+// once the budget's use has fallen. The rest of the process's memory (the runtime, about 20 KiB
+// per connection, garbage not yet collected) is outside the budget; harp serve sets the
+// runtime's soft memory limit to the budget plus 64 MiB (debug.SetMemoryLimit, unless
+// GOMEMLIMIT is set) so that the collector runs before the heap doubles. TestAttacks (package
+// internal/attack) runs the attacks of issue 12 against a harp serve and holds its peak RSS to
+// the budget plus 112 MiB.
+//
+// Under Serve one IP address may hold at most Config.PeerShare (a quarter) of Config.MaxConns
+// (10,000 connections; over it a connection is closed as it is accepted), of MaxBodies and of
+// the budget; 0 turns these shares off, for a trusted gateway in front that all requests come
+// through.
 //
 // # The serving core
 //
