@@ -59,8 +59,9 @@ type Line struct {
 
 // Follow reads the program's log on every host and calls emit with each whole line, one call at
 // a time, so that lines of different hosts never interleave. It follows each log by offset:
-// when a log is shorter than the offset read so far it was rotated (or cleared), and reading
-// starts again at its beginning. With cfg.Follow it runs until ctx ends, and a host that stops
+// when a log is shorter than the offset read so far, or the bytes just before the offset are
+// no longer the ones read there (it was rotated and has grown past the offset since), it was
+// rotated (or cleared), and reading starts again at its beginning. With cfg.Follow it runs until ctx ends, and a host that stops
 // answering is noted, polled with a backoff, and followed again from where it was when it comes
 // back; it then returns nil. Without, it returns after the initial part, with the errors of
 // hosts that could not be read joined.
@@ -99,6 +100,7 @@ type follower struct {
 	c       *supervisord.Client
 	offset  int64 // the next byte to read; -1 before the first read
 	partial string
+	mark    string // the last bytes read, up to markLen
 	down    bool
 }
 
@@ -159,6 +161,10 @@ func (f *follower) read(ctx context.Context, offset int64, n int) (string, error
 	return f.c.ReadProcessStdoutLog(ctx, f.cfg.Program, int(offset), n)
 }
 
+// markLen is how many of the last bytes read are read again before new ones, to tell a log
+// that was rotated and has already grown past the old offset from the same log grown.
+const markLen = 32
+
 // poll reads what the log gained since the last poll.
 func (f *follower) poll(ctx context.Context) error {
 	size, err := f.size(ctx)
@@ -171,20 +177,27 @@ func (f *follower) poll(ctx context.Context) error {
 		f.offset = max(0, size-int64(f.cfg.Initial))
 		skipToLine = f.offset > 0
 	case size < f.offset:
-		f.flush()
-		f.note(fmt.Sprintf("harp: log rotated (%d bytes, was %d); reading the new one from its start", size, f.offset))
-		f.offset = 0
+		f.rotated(fmt.Sprintf("%d bytes, was %d", size, f.offset))
 	}
 	for f.offset < size {
-		n := int(min(int64(f.cfg.Chunk), size-f.offset))
-		data, err := f.read(ctx, f.offset, n)
+		back := min(int64(len(f.mark)), f.offset)
+		n := int(min(int64(f.cfg.Chunk), size-f.offset) + back)
+		data, err := f.read(ctx, f.offset-back, n)
 		if err != nil {
 			return err
+		}
+		if back > 0 {
+			if !strings.HasPrefix(data, f.mark[int64(len(f.mark))-back:]) {
+				f.rotated("its bytes before the offset changed")
+				continue
+			}
+			data = data[back:]
 		}
 		if data == "" {
 			break
 		}
 		f.offset += int64(len(data))
+		f.mark = lastBytes(f.mark+data, markLen)
 		if skipToLine {
 			i := strings.IndexByte(data, '\n')
 			if i < 0 {
@@ -195,6 +208,20 @@ func (f *follower) poll(ctx context.Context) error {
 		f.lines(data)
 	}
 	return nil
+}
+
+// rotated notes a rotation and starts reading the log again from its beginning.
+func (f *follower) rotated(why string) {
+	f.flush()
+	f.note("harp: log rotated (" + why + "); reading the new one from its start")
+	f.offset, f.mark = 0, ""
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
 
 // lines emits the whole lines of partial+data and keeps the rest.

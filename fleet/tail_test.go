@@ -125,3 +125,37 @@ func TestTailWithoutFollow(t *testing.T) {
 		t.Errorf("tail of a program no host has: %v", err)
 	}
 }
+
+// Polled less often than the log rotates, the new log has often grown past the old offset by
+// the next poll: its size alone cannot tell, the bytes before the offset do.
+func TestFollowRotationPastTheOldOffset(t *testing.T) {
+	_, fl, _ := testFleet(t, []peertest.SupervisordProgram{rotating("web")})
+	waitAll(t, fl, map[string]int{"h1": 1})
+	cfg := fleet.DefaultTailConfig("web")
+	cfg.Follow, cfg.Interval, cfg.MaxBackoff = true, 2500*time.Millisecond, 3*time.Second
+	ctx, cancel := context.WithTimeout(testCtx(t), 11*time.Second)
+	defer cancel()
+	var got lines
+	if err := fleet.Follow(ctx, fl.Hosts, cfg, got.add); err != nil {
+		t.Fatal(err)
+	}
+	rotations, byMark, last := 0, 0, 0
+	for _, l := range got.snapshot() {
+		if l.Note {
+			rotations++
+			if strings.Contains(l.Text, "bytes before the offset changed") {
+				byMark++
+			}
+			t.Log(l.Text)
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscanf(l.Text, "web line %d", &n); err != nil || n <= last {
+			t.Errorf("line %q after line %d", l.Text, last)
+		}
+		last = n
+	}
+	if rotations < 2 || byMark < 1 || last < 100 {
+		t.Errorf("%d rotations noted (%d by the bytes before the offset), last line %d", rotations, byMark, last)
+	}
+}
