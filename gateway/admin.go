@@ -16,7 +16,7 @@ var statusHTML string
 var statusPage = template.Must(template.New("status").Parse(statusHTML))
 
 // AdminHandler returns the admin listener's handler: /healthz (the process serves), /readyz
-// (every pool has a routable backend; 503 naming those that do not), /status (a live HTML page
+// (every pool has a backend up, healthy or slow-starting; 503 naming the pools that have none), /status (a live HTML page
 // updated by server-sent events from /status/events, with no external assets), /status.json,
 // POST /reload (when Admin.Reload is set: re-reads the file, 200 or 422 with the errors), and
 // the handlers of Options.Admin.
@@ -43,7 +43,11 @@ func (g *Gateway) AdminHandler() http.Handler {
 func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 	var down []string
 	for _, p := range g.Status().Pools {
-		if p.Routable == 0 {
+		up := false
+		for _, e := range p.Stats.Endpoints {
+			up = up || e.State.Up()
+		}
+		if !up {
 			down = append(down, p.Name)
 		}
 	}

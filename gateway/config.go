@@ -22,8 +22,9 @@ type Config struct {
 	// Pools are the sets of equivalent backends, by name.
 	Pools map[string]*Pool `yaml:"pools"`
 
-	file string              // the file it was read from, for errors
-	pos  map[string]position // where each field was written, by path
+	file  string              // the file it was read from, for errors
+	pos   map[string]position // where each field was written, by path
+	print string              // the configuration as parsed (JSON): pos holds while it matches
 }
 
 // Listener is one address calls are served on.

@@ -184,3 +184,23 @@ func startGateway(t testing.TB, yaml string, opts *gateway.Options) *running {
 	t.Cleanup(r.stop)
 	return r
 }
+
+// restartOn serves b's handler again on its old address, after its listener was closed.
+func restartOn(t testing.TB, b *backend) {
+	t.Helper()
+	addr := strings.TrimPrefix(b.srv.URL, "http://")
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: b.srv.Config.Handler}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+}

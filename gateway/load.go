@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,6 +119,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	w.decode(root, reflect.ValueOf(c).Elem(), "")
 	c.pos = w.pos
+	c.print = fingerprint(c)
 	if len(w.errs) > 0 {
 		return nil, w.errs
 	}
@@ -313,4 +315,14 @@ func fieldNames(t reflect.Type) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// fingerprint returns the exported content of c as JSON, so that Verify can tell whether the
+// positions recorded by Parse still describe it (a Config changed in code has none).
+func fingerprint(c *Config) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -20,6 +20,9 @@ import (
 // does not load is refused here, not at start-up.
 func (c *Config) Verify() error {
 	v := &verifier{c: c}
+	if c.pos != nil && c.print == fingerprint(c) {
+		v.file, v.pos = c.file, c.pos // the errors point into the file
+	}
 	v.listeners()
 	v.limits()
 	v.pools()
@@ -36,15 +39,17 @@ func (c *Config) Verify() error {
 
 type verifier struct {
 	c    *Config
+	file string
+	pos  map[string]position // nil when c changed since it was parsed
 	errs ConfigErrors
 }
 
 // bad records a problem of the field at path, placed where the field (or its nearest parent)
 // was written.
 func (v *verifier) bad(path, format string, a ...any) {
-	e := &ConfigError{File: v.c.file, Field: path, Msg: fmt.Sprintf(format, a...)}
-	for p := path; p != ""; p = parent(p) {
-		if pos, ok := v.c.pos[p]; ok {
+	e := &ConfigError{File: v.file, Field: path, Msg: fmt.Sprintf(format, a...)}
+	for p := path; p != "" && v.pos != nil; p = parent(p) {
+		if pos, ok := v.pos[p]; ok {
 			e.Line, e.Column = pos.line, pos.col
 			break
 		}
