@@ -31,14 +31,17 @@
 //	Status        getAllProcessInfo                              the host's timeout, parallel hosts
 //	Rollout       start: startProcess, then wait until RUNNING    StartTimeout per process
 //	              past startsecs (getProcessInfo, polled)
-//	              stop: stopProcess(wait); NOT_RUNNING is fine    StartTimeout
+//	              stop: stopProcess(wait); NOT_RUNNING: wait      StartTimeout
+//	              until it is stopped
 //	              restart: stop, then start
 //	              signal: signalProcess
 //	              update: reloadConfig; removed groups stopped and removed; changed ones stopped,
 //	              removed and added; added ones added; autostart processes waited for
 //	MakePlan      getAllProcessInfo, or reloadConfig for update   the host's timeout
 //	Follow        tailProcessStdoutLog for the size, then          the host's timeout per poll
-//	              readProcessStdoutLog from the offset
+//	              readProcessStdoutLog from 32 bytes before the
+//	              offset (a mismatch there, or a smaller size,
+//	              is a rotation: read from the start)
 //
 // # Rollouts
 //
