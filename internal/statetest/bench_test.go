@@ -50,15 +50,22 @@ func BenchmarkHeartbeatR3(b *testing.B) {
 // BenchmarkIncrR3 is one incr with its own id from 16 clients through the cluster client, on
 // three state instances over an R3 bucket, without faults: the steady rate of TestNoDataLoss.
 func BenchmarkIncrR3(b *testing.B) {
-	h := newHarness(b, 3, time.Second, 3*time.Second)
-	h.master(10 * time.Second)
+	p := newProof(b, time.Second, 3*time.Second)
+	stop, err := p.setup(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	if _, err := p.master(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 	var ids atomic.Int64
 	b.SetParallelism(8) // 16 clients on GOMAXPROCS 2
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := fmt.Sprintf("b%d", ids.Add(1))
-			if err := h.c.Call(context.Background(), "incr", nil, "counter", 1, map[string]any{"id": id}); err != nil {
+			if err := p.c.Call(context.Background(), "incr", nil, "counter", 1, map[string]any{"id": id}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -17,36 +17,48 @@ func TestFailoverTime(t *testing.T) {
 		{250 * time.Millisecond, time.Second},
 	} {
 		t.Run(fmt.Sprintf("ttl=%v", c.ttl), func(t *testing.T) {
-			h := newHarness(t, 3, c.beat, c.ttl)
+			p := newProof(t, c.beat, c.ttl)
 			ctx, cancel := context.WithCancel(context.Background())
+			stop, err := p.setup(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
 			var wg sync.WaitGroup
 			for cl := range 4 {
 				wg.Go(func() {
 					for i := 0; ctx.Err() == nil; i++ {
-						if o := h.incr(ctx, fmt.Sprintf("f%d-%d", cl, i), 30*time.Second); o.acked {
-							h.done.Add(1)
+						if o := p.incr(ctx, fmt.Sprintf("f%d-%d", cl, i), 30*time.Second); o.acked {
+							p.done.Add(1)
 						}
 					}
 				})
 			}
 			defer func() { cancel(); wg.Wait() }()
-			var times []time.Duration
-			for k := range 3 {
-				h.waitDone(h.done.Load()+200, time.Minute)
-				m := h.master(10 * time.Second)
-				killed := time.Now()
-				m.kill()
-				d := h.waitAnswered(killed, 30*time.Second)
-				times = append(times, d)
-				t.Logf("kill %d of %s: first call answered by the new master %v later", k+1, m.spec.ID, d.Round(time.Millisecond))
-				h.start(m.spec.ID) // back as a standby for the next round
-			}
 			var sum time.Duration
-			for _, d := range times {
+			const kills = 3
+			for k := range kills {
+				if err := p.waitDone(ctx, p.done.Load()+200); err != nil {
+					t.Fatal(err)
+				}
+				m, err := p.master(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				killed := time.Now()
+				m.Kill()
+				d, err := p.waitAnswered(ctx, killed)
+				if err != nil {
+					t.Fatal(err)
+				}
 				sum += d
+				t.Logf("kill %d of %s: first call answered by the new master %v later", k+1, m.ID(), d.Round(time.Millisecond))
+				if _, err := p.start(ctx, m.ID()); err != nil { // back as a standby for the next round
+					t.Fatal(err)
+				}
 			}
-			mean := sum / time.Duration(len(times))
-			t.Logf("failover with beat %v, TTL %v: %v (mean of %d kills)", c.beat, c.ttl, mean.Round(time.Millisecond), len(times))
+			mean := sum / kills
+			t.Logf("failover with beat %v, TTL %v: %v (mean of %d kills)", c.beat, c.ttl, mean.Round(time.Millisecond), kills)
 			if mean > c.ttl+2*c.beat+2*time.Second {
 				t.Errorf("mean failover %v, want within TTL + 2 beats + 2 s", mean)
 			}

@@ -169,8 +169,6 @@ func startInstance(t testing.TB, sp instanceSpec) *instance {
 	return nil
 }
 
-func (in *instance) signal(sig syscall.Signal) { _ = in.cmd.Process.Signal(sig) }
-
 // kill sends SIGKILL (to a stopped process too) and waits for it to end.
 func (in *instance) kill() {
 	select {
