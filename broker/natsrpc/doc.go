@@ -31,10 +31,9 @@
 //
 // # Servers
 //
-// A listener subscribes on a connection of its own, opened with the main connection's options
-// by the first Listen, and answers on the main one: a server answering on the connection whose
-// reader delivers its calls makes the two fight over the connection's lock. Its subscriptions
-// feed one channel, holding at most 65,536 messages (beyond, NATS drops them as a slow
+// A listener subscribes and answers on a connection of its own, opened with the main
+// connection's options by the first Listen, so a transport that both serves and calls keeps
+// the two apart. Its subscriptions feed one channel, holding at most 65,536 messages (beyond, NATS drops them as a slow
 // consumer's and their callers time out), that MaxInFlight workers read; each runs its
 // delivery inline (broker.Delivery.Inline), so a call costs as few hand-offs as a plain nats.go
 // responder's and a slow call holds only its own worker.

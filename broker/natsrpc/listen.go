@@ -103,7 +103,7 @@ func (l *listener) work(fanout string, h broker.Handler) {
 }
 
 // delivery turns nm into a Delivery of kind: a message with a reply subject is a call,
-// answered on the main connection (see listenConn).
+// answered on the connection it came in on.
 func (t *Transport) delivery(kind broker.Kind, nm *nats.Msg) *broker.Delivery {
 	d := &broker.Delivery{Message: t.message(nm.Header, nm.Data), Kind: kind, Attempt: 1, Inline: true}
 	if nm.Reply != "" {
@@ -114,7 +114,7 @@ func (t *Transport) delivery(kind broker.Kind, nm *nats.Msg) *broker.Delivery {
 		if nm.Reply == "" {
 			return nil
 		}
-		if err := t.nc.Publish(nm.Reply, answer); err != nil {
+		if err := nm.Respond(answer); err != nil {
 			return &broker.TransportError{Op: "reply", Method: method, Sent: true, Err: err}
 		}
 		return nil

@@ -164,10 +164,9 @@ func (t *Transport) untrack(l *listener) {
 	t.mu.Unlock()
 }
 
-// listenConn returns the connection the listeners subscribe on, opened with the main
-// connection's options by the first Listen. Deliveries arrive on it while answers leave on the
-// main connection: answering on the connection whose reader is delivering the calls makes the
-// two fight over its lock, which costs several times the throughput of a busy server.
+// listenConn returns the connection the listeners subscribe and answer on, opened with the
+// main connection's options by the first Listen, so that a transport that both serves and calls
+// keeps its servers' traffic off its callers' connection.
 func (t *Transport) listenConn() (*nats.Conn, jetstream.JetStream, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
