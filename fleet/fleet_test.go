@@ -152,7 +152,7 @@ func TestStatusHostDownWithinTimeout(t *testing.T) {
 	svs[2].Kill()
 	<-done
 	elapsed := time.Since(start)
-	if elapsed > 4*time.Second { // the hosts' timeout is 2s
+	if elapsed > 5*time.Second { // the hosts' timeout is 2s; the rest is slack for a loaded machine
 		t.Errorf("status took %v with a hung host, want about its 2s timeout", elapsed)
 	}
 	if sts[0].Err != nil || len(sts[0].Processes) != 1 {
