@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -385,5 +386,28 @@ func TestFirstByteStartsHeaderTimeout(t *testing.T) {
 	_ = silent.SetReadDeadline(time.Now().Add(3 * time.Second))
 	if _, err := silent.Read(make([]byte, 1)); err == nil || time.Since(start) > 2*time.Second {
 		t.Fatalf("a silent connection: %v after %v, want closed after the 800 ms idle timeout", err, time.Since(start))
+	}
+}
+
+// TestValueBombRefused is attack 1 of issue 12: a 24 KiB gzip body of one array of 2,097,052
+// empty values (15 MiB decompressed) used to cost about 300 MiB before any argument was checked.
+// It is now a parse error at the values limit, found while the call is checked, and the
+// process's resident set grows by no more than the body's own buffers.
+func TestValueBombRefused(t *testing.T) {
+	_, addr := budgetServer(t, func(*server.Config) {})
+	inner := "<array><data>" + strings.Repeat("<value/>", 2_097_052) + "</data></array>"
+	bomb := gzipped(t, []byte(callBody(inner)))
+	t.Logf("%d bytes sent, %d decompressed", len(bomb), len(callBody(inner)))
+	grown := watchRSS()
+	st, _, b := post(t, "http://"+addr+"/RPC2", string(bomb), "Content-Encoding", "gzip")
+	var f *xmlrpc.Fault
+	if err := xmlrpc.UnmarshalResponse(b, nil); st != http.StatusOK || !errors.As(err, &f) ||
+		f.Code != -32700 || !strings.Contains(f.String, "values limit") {
+		t.Fatalf("status %d, %v", st, err)
+	}
+	rss := grown()
+	t.Logf("RSS grew by at most %d KiB", rss)
+	if limit := 64 << 10 * raceMemory; rss > limit { // the body and its outgrown buffer, 48 MiB
+		t.Fatalf("RSS grew by %d KiB, want at most %d", rss, limit)
 	}
 }
