@@ -62,11 +62,16 @@ func (p *rawPeer) call(t *testing.T, method, args, msgID, uniqueID string) amqp.
 	return props(body, 0)
 }
 
-// next returns the next reply, or fails after d.
+// next returns the next reply, or fails after d. Its properties must be oslo's (§3): no
+// expiration, no correlation fields.
 func (p *rawPeer) next(t *testing.T, d time.Duration) *Reply {
 	t.Helper()
 	select {
 	case m := <-p.replies:
+		if m.ContentType != "application/json" || m.ContentEncoding != "utf-8" || m.DeliveryMode != 2 || m.Expiration != "" ||
+			m.Exchange != "" || m.ReplyTo != "" || m.CorrelationId != "" {
+			t.Errorf("reply properties: %+v", m)
+		}
 		r, err := ParseReply(m.Body)
 		if err != nil {
 			t.Fatal(err)

@@ -166,6 +166,11 @@ func TestCallMonitorSilence(t *testing.T) {
 		if err != nil || req.MonitorTimeout != 2 || d.Expiration != "20000" {
 			t.Errorf("request taken: %+v %v expiration %q", req, err, d.Expiration)
 		}
+		// The properties of every oslo publish (oslo-wire.md §3).
+		if d.ContentType != "application/json" || d.ContentEncoding != "utf-8" || d.DeliveryMode != 2 ||
+			d.Priority != 0 || len(d.Headers) != 0 || d.ReplyTo != "" || d.CorrelationId != "" || d.MessageId != "" || d.Type != "" {
+			t.Errorf("call properties: %+v", d)
+		}
 	default:
 		t.Error("the call never reached the consumer")
 	}

@@ -248,11 +248,8 @@ const RabbitEnv = "HARP_RABBIT_URL"
 func SharedRabbit(t testing.TB) *Rabbit {
 	t.Helper()
 	shared.once.Do(func() {
-		if u := os.Getenv(RabbitEnv); u != "" {
-			shared.r = &Rabbit{URL: u, Node: os.Getenv("HARP_RABBIT_NODE")}
-			if h := os.Getenv("HARP_RABBIT_HOME"); h != "" {
-				shared.r.Dir = filepath.Dir(h)
-			}
+		if r := rabbitFromEnv(); r != nil {
+			shared.r = r
 			return
 		}
 		if _, err := os.Stat(rabbitScript); err != nil {
@@ -286,8 +283,8 @@ func StopSharedRabbit() {
 // cannot call StopSharedRabbit; it costs a broker start (about 6 s) per test.
 func RabbitFor(t testing.TB) *Rabbit {
 	t.Helper()
-	if u := os.Getenv(RabbitEnv); u != "" {
-		return &Rabbit{URL: u}
+	if r := rabbitFromEnv(); r != nil {
+		return r
 	}
 	if _, err := os.Stat(rabbitScript); err != nil {
 		Missing(t, "rabbitmq-server not installed (apt-get install rabbitmq-server)")
@@ -297,5 +294,18 @@ func RabbitFor(t testing.TB) *Rabbit {
 		Missing(t, err.Error())
 	}
 	t.Cleanup(func() { r.Stop() })
+	return r
+}
+
+// rabbitFromEnv returns the broker HARP_RABBIT_URL names, or nil.
+func rabbitFromEnv() *Rabbit {
+	u := os.Getenv(RabbitEnv)
+	if u == "" {
+		return nil
+	}
+	r := &Rabbit{URL: u, Node: os.Getenv("HARP_RABBIT_NODE")}
+	if h := os.Getenv("HARP_RABBIT_HOME"); h != "" {
+		r.Dir = filepath.Dir(h)
+	}
 	return r
 }
