@@ -30,7 +30,7 @@ func (x *exchange) batch(reqs []jsonrpc.Request) {
 			ids = append(ids, reqs[i].ID)
 		}
 	}
-	if len(parts) == 1 && len(parts[0].idx) == len(reqs) {
+	if len(parts) == 1 && len(parts[0].idx) == len(reqs) && !bridged(parts[0].rt.pool, x.proto) {
 		p := parts[0].rt.pool
 		x.forward(parts[0].rt, "batch", multiKey(p, methods, "batch"), allNotes, ids, true)
 		return
@@ -87,6 +87,11 @@ func (x *exchange) batchPart(ctx context.Context, pt *part, reqs []jsonrpc.Reque
 				answers[i] = enc.AppendError(nil, &reqs[i], &jsonrpc.Error{Code: e.code, Message: e.msg})
 			}
 		}
+	}
+	if bridged(p, x.proto) {
+		outcome = OutcomeRefused
+		fail(gatewayError{code: rpc.CodeInternalError, msg: fmt.Sprintf("gateway: pool %s speaks %s: a batch's requests are not bridged", p.name, p.cfg.Protocol)})
+		return
 	}
 	if !p.acquire() {
 		outcome = OutcomeOverload

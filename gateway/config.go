@@ -95,8 +95,10 @@ type Route struct {
 type Pool struct {
 	// Backends are the servers of the pool; at least one.
 	Backends []Backend `yaml:"backends"`
-	// Protocol is what the backends speak for the gateway's own calls (health checks, the parts
-	// of a split multicall): "xmlrpc" (default) or "jsonrpc". Forwarded bodies keep theirs.
+	// Protocol is the one protocol the backends speak, "xmlrpc" or "jsonrpc": calls in the other
+	// are bridged (translated both ways with the codecs' value mapping), and health checks use
+	// it. Empty (the default) forwards each body in the caller's protocol, as harp servers take
+	// both, and checks in XML-RPC.
 	Protocol string `yaml:"protocol"`
 	// Policy is a cluster policy name (cluster.Policies), round_robin by default.
 	Policy string `yaml:"policy"`
@@ -230,7 +232,6 @@ func DefaultPool() *Pool {
 	c := cluster.DefaultConfig()
 	t := true
 	return &Pool{
-		Protocol:       "xmlrpc",
 		Policy:         c.Policy,
 		Mode:           string(c.Mode),
 		MaxInFlight:    DefaultMaxInFlight,

@@ -69,6 +69,26 @@
 // every pool's methods that the routes would send there; methodHelp and methodSignature go to
 // the pool of the method they name.
 //
+// # Bridging
+//
+// A pool with protocol: xmlrpc (or jsonrpc) declares that its backends speak only that one:
+// calls arriving in the other are translated, so an old XML-RPC service gets a JSON-RPC face
+// without a change to it. Parameters are decoded into the codecs' natural Go values and encoded
+// in the backend's protocol; the answer comes back the same way, a fault as an error object
+// with its code and message and the other way round. The mapping is the codecs':
+//
+//	JSON-RPC                         XML-RPC
+//	integer (32 bits / 64 bits)      int / i8
+//	other number                     double
+//	string, true/false, null         string, boolean, nil (the extension; Python's allow_none)
+//	array, object                    array, struct
+//	base64 string                    base64 (as []byte; read back as a base64 string)
+//	RFC 3339 string                  dateTime.iso8601 (as time.Time; read back as a string)
+//	named params (one object)        one struct parameter
+//
+// A JSON-RPC notification to an XML-RPC pool is sent as a call whose answer is dropped. The
+// calls of a batch or multicall are not bridged: those entries are answered with an error.
+//
 // # Reloads
 //
 // Apply swaps a new configuration in atomically; Reload re-reads the file (SIGHUP, Watch's

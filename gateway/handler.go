@@ -122,6 +122,10 @@ func (x *exchange) serveXML() {
 		x.noRoute(c.Method, nil, false)
 		return
 	}
+	if bridged(rt.pool, x.proto) {
+		x.bridgeXML(rt, c)
+		return
+	}
 	x.forward(rt, c.Method, rt.pool.key(c.Method), false, nil, false)
 }
 
@@ -153,6 +157,10 @@ func (x *exchange) serveJSON() {
 	rt := x.s.route(x.r.URL.Path, x.proto, req.Method)
 	if rt == nil {
 		x.noRoute(req.Method, ids, false)
+		return
+	}
+	if bridged(rt.pool, x.proto) {
+		x.bridgeJSON(rt, req)
 		return
 	}
 	x.forward(rt, req.Method, rt.pool.key(req.Method), req.IsNotification(), ids, false)

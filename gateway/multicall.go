@@ -83,7 +83,7 @@ func (x *exchange) multicall(c *xmlrpc.Call) {
 		methods[i] = e.MethodName
 	}
 	parts, routed := x.group(methods)
-	if len(parts) == 1 && len(parts[0].idx) == len(entries) {
+	if len(parts) == 1 && len(parts[0].idx) == len(entries) && !bridged(parts[0].rt.pool, x.proto) {
 		p := parts[0].rt.pool
 		x.forward(parts[0].rt, rpc.MethodMulticall, multiKey(p, methods, rpc.MethodMulticall), false, nil, false)
 		return
@@ -130,6 +130,11 @@ func (x *exchange) multicallPart(ctx context.Context, pt *part, entries []mcEntr
 	}
 	outcome := OutcomeOK
 	defer func() { x.observePart(pt.rt, rpc.MethodMulticall, outcome, start) }()
+	if bridged(p, x.proto) {
+		outcome = OutcomeRefused
+		fail(gatewayError{code: rpc.CodeInternalError, msg: fmt.Sprintf("gateway: pool %s speaks %s: a multicall's calls are not bridged", p.name, p.cfg.Protocol)})
+		return
+	}
 	if !p.acquire() {
 		outcome = OutcomeOverload
 		fail(overloadError(p))

@@ -180,8 +180,8 @@ func (v *verifier) pool(path string, p *Pool) {
 			v.bad(bp+".weight", "want 0 or more, got %d", b.Weight)
 		}
 	}
-	if p.Protocol != "xmlrpc" && p.Protocol != "jsonrpc" {
-		v.bad(path+".protocol", "want xmlrpc or jsonrpc, got %q", p.Protocol)
+	if p.Protocol != "" && p.Protocol != "xmlrpc" && p.Protocol != "jsonrpc" {
+		v.bad(path+".protocol", "want xmlrpc, jsonrpc or nothing (as the caller sends), got %q", p.Protocol)
 	}
 	if !slices.Contains(cluster.Policies(), p.Policy) {
 		v.bad(path+".policy", "unknown policy %q; want one of %s", p.Policy, strings.Join(cluster.Policies(), ", "))
