@@ -81,10 +81,23 @@ func plural(n int, word string) string {
 // a terminal; without a terminal (CI) it is in the -v or -json output only.
 func Main(m *testing.M) {
 	code := m.Run()
+	Report()
+	os.Exit(code)
+}
+
+// Report prints Summary as Main does, when a peer was missing, for a TestMain that must do more
+// than Main (stop a shared broker, say):
+//
+//	func TestMain(m *testing.M) {
+//		code := m.Run()
+//		peertest.StopSharedRabbit()
+//		peertest.Report()
+//		os.Exit(code)
+//	}
+func Report() {
 	if line := Summary(); line != "" {
 		report(line, os.Stdout, testing.Verbose(), term.IsTerminal(int(os.Stdout.Fd())), openTTY)
 	}
-	os.Exit(code)
 }
 
 func openTTY() (io.WriteCloser, error) { return os.OpenFile("/dev/tty", os.O_WRONLY, 0) }
