@@ -46,6 +46,7 @@ type Gateway struct {
 	reloadFailures atomic.Int64
 	lastReload     atomic.Pointer[ReloadResult]
 	retiring       sync.WaitGroup
+	lastRetire     chan struct{} // closed when the latest retirement is done; guarded by mu
 	events         eventLog
 }
 
@@ -140,12 +141,24 @@ func (g *Gateway) Reload() error {
 	return g.Apply(cfg)
 }
 
-// retire waits (at most limit) for the calls still on old to finish, then closes dropped.
+// retire waits (at most limit) for the calls still on old, and on every state before it, to
+// finish, then closes dropped. The earlier states count because a cluster kept by one reload and
+// dropped by the next may still carry calls that started two configurations ago. It is called
+// with g.mu held.
 func (g *Gateway) retire(old *state, dropped []*pool, limit time.Duration) {
+	prev, done := g.lastRetire, make(chan struct{})
+	g.lastRetire = done
 	g.retiring.Add(1)
 	go func() {
 		defer g.retiring.Done()
+		defer close(done)
 		deadline := time.Now().Add(limit)
+		if prev != nil {
+			select {
+			case <-prev:
+			case <-time.After(time.Until(deadline)):
+			}
+		}
 		for old.refs.Load() > 0 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -177,12 +190,12 @@ func (g *Gateway) Close() error {
 	}
 	g.closed = true
 	s := g.state.Load()
-	g.mu.Unlock()
 	var all []*pool
 	for _, p := range s.pools {
 		all = append(all, p)
 	}
 	g.retire(s, all, s.cfg.Limits.ShutdownTimeout)
+	g.mu.Unlock()
 	g.retiring.Wait()
 	g.events.stop()
 	return nil
