@@ -42,6 +42,16 @@ func checkAgree(t testing.TB, data []byte) bool {
 	if fc.Method != full.Method || !slices.Equal(fc.offsets, full.offsets) {
 		t.Fatalf("%q: fastCall gives %q %v, fullCall %q %v", data, fc.Method, fc.offsets, full.Method, full.offsets)
 	}
+	// fastCall reads no options, so what it takes must not depend on them: the strict parser
+	// accepts it too (fastCall leaves ints beyond 32 bits and booleans to the general path).
+	strict := DecodeOptions{Strict: true}
+	if d, err := strict.prepare(data); err == nil {
+		err = d.fullCall(&Call{opts: strict}, nil)
+		putDecoder(d)
+		if err != nil {
+			t.Fatalf("fastCall accepted %q, which fullCall refuses with Strict: %v", data, err)
+		}
+	}
 	// the parameters fastCall read decode as the general decoder decodes them
 	for i := range fc.offsets {
 		for _, newTarget := range []func() any{
