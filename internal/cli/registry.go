@@ -61,7 +61,7 @@ var registryCommand = &Command{
 // connectJetStream connects to the NATS server at url and returns its JetStream and a function
 // that closes the connection.
 func connectJetStream(url string) (jetstream.JetStream, func(), error) {
-	nc, err := nats.Connect(url, nats.Name("harp"), nats.Timeout(3*time.Second))
+	nc, err := nats.Connect(url, nats.Name("harp"), nats.Timeout(3*time.Second), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
 	}

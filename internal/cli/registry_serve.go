@@ -15,13 +15,14 @@ func init() { registerServeExtra(registryServeExtra) }
 
 // registryFlags are the announcement flags of harp serve and harp state serve.
 type registryFlags struct {
-	url     *string
-	service *string
-	zone    *string
-	weight  *int
-	meta    *string
-	beat    *time.Duration
-	ttl     *time.Duration
+	url      *string
+	service  *string
+	zone     *string
+	weight   *int
+	meta     *string
+	beat     *time.Duration
+	ttl      *time.Duration
+	replicas *int
 }
 
 func (f *registryFlags) declare(fs *flag.FlagSet, service string) {
@@ -32,6 +33,7 @@ func (f *registryFlags) declare(fs *flag.FlagSet, service string) {
 	f.meta = fs.String("register-meta", "", "metadata to announce: `k=v,k=v`")
 	f.beat = fs.Duration("register-beat", registry.DefaultConfig().Beat, "heartbeat period")
 	f.ttl = fs.Duration("register-ttl", registry.DefaultConfig().TTL, "announcement TTL without a heartbeat")
+	f.replicas = fs.Int("register-replicas", 1, "replicas of the registry bucket when this server creates it (3 on a three-node NATS cluster)")
 }
 
 // announcement builds the announcement of a server at url, or a usage error.
@@ -48,7 +50,7 @@ func (f *registryFlags) announcement(url, protocol, role string) (registry.Annou
 		}
 	}
 	cfg := registry.DefaultConfig()
-	cfg.Beat, cfg.TTL = *f.beat, *f.ttl
+	cfg.Beat, cfg.TTL, cfg.Replicas = *f.beat, *f.ttl, *f.replicas
 	if err := registry.VerifyConfig(cfg); err != nil {
 		return a, nil, usagef("%v", err)
 	}

@@ -22,12 +22,20 @@ func init() { register(stateCommand) }
 
 var stateCommand = &Command{
 	Name: "state",
-	Args: "serve",
-	Summary: "Serve the shared-state key-value service (get, entry, set, delete, incr, cas, keys) over\n" +
-		"XML-RPC and JSON-RPC on / and /RPC2, stored in NATS JetStream KV. Without --nats it starts\n" +
-		"an embedded NATS server storing in --store-dir. Instances on the same bucket elect one\n" +
-		"master; standbys answer fault -32010 (not master). --register announces the instance and\n" +
-		"its role in the registry. Writes with an {\"id\": ...} option are applied at most once.",
+	Args: "serve|proof",
+	Summary: "Serve the shared-state key-value service (serve), or prove it loses nothing (proof).\n" +
+		"serve: get, entry, set, delete, incr, cas and keys over XML-RPC and JSON-RPC on / and /RPC2,\n" +
+		"stored in NATS JetStream KV. Without --nats it starts an embedded NATS server storing in\n" +
+		"--store-dir. Instances on the same bucket elect one master; standbys answer fault -32010\n" +
+		"(not master). --register announces the instance and its role in the registry. Writes with an\n" +
+		"{\"id\": ...} option are applied at most once.\n" +
+		"proof: three harp broker processes as a NATS cluster (R3), --instances harp state serve\n" +
+		"processes, and --clients clients doing --increments incr of one counter, each with its own\n" +
+		"idempotency key, while the master is SIGKILLed, the stream leader's NATS node is SIGKILLed,\n" +
+		"the old master comes back and the master is frozen with SIGSTOP past its lease (--beat,\n" +
+		"--ttl). It prints the failover times and exits 0 when every acknowledged increment was\n" +
+		"applied exactly once and the counter equals the increments applied, 1 otherwise. Everything\n" +
+		"listens on 127.0.0.1 and is removed at the end.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		def := state.DefaultConfig()
 		addr := fs.String("addr", "127.0.0.1:8700", "TCP address to listen on")
@@ -42,11 +50,17 @@ var stateCommand = &Command{
 		ttl := fs.Duration("ttl", def.TTL, "lease life without renewal (failover time)")
 		idemTTL := fs.Duration("idempotency-ttl", def.IdempotencyTTL, "how long an idempotency key is remembered")
 		verbose := fs.Bool("v", false, "log every call")
+		increments := fs.Int("increments", 20000, "proof: increments in all")
+		clients := fs.Int("clients", 16, "proof: concurrent clients")
+		instances := fs.Int("instances", 3, "proof: state instances (2 or 3)")
 		var reg registryFlags
 		reg.declare(fs, "state")
 		return func(ctx context.Context, env *Env, args []string) error {
-			if len(args) != 1 || args[0] != "serve" {
-				return usagef("want serve")
+			if len(args) != 1 || args[0] != "serve" && args[0] != "proof" {
+				return usagef("want serve or proof")
+			}
+			if args[0] == "proof" {
+				return stateProof(ctx, env, *increments, *clients, *instances, *beat, *ttl)
 			}
 			cfg := state.DefaultConfig()
 			cfg.Bucket, cfg.Replicas, cfg.Group, cfg.ID = *bucket, *replicas, *group, *id
@@ -100,7 +114,7 @@ func serveState(ctx context.Context, env *Env, log *slog.Logger, natsURL, addr s
 		return fmt.Errorf("connect to NATS at %s: %w", natsURL, err)
 	}
 	defer nc.Close()
-	svc, err := state.New(ctx, nc, cfg)
+	svc, err := newStateService(ctx, env, nc, cfg)
 	if err != nil {
 		return err
 	}
@@ -141,6 +155,24 @@ func serveState(ctx context.Context, env *Env, log *slog.Logger, natsURL, addr s
 		err = nil
 	}
 	return err
+}
+
+// newStateService opens the state service, retrying for up to 30 s while JetStream does not
+// answer yet (a cluster that is still electing its leaders, a node starting).
+func newStateService(ctx context.Context, env *Env, nc *nats.Conn, cfg *state.Config) (*state.Service, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		svc, err := state.New(ctx, nc, cfg)
+		if err == nil || errors.Is(err, state.ErrInvalidConfig) || time.Now().After(deadline) || ctx.Err() != nil {
+			return svc, err
+		}
+		fmt.Fprintf(env.Stderr, "harp: state %s: %v; retrying\n", cfg.ID, err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // followRole prints every change of the instance's role and, with --register, announces it.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,4 +180,16 @@ func TestRegistryWatch(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("registry watch exited %d: %s", code, stderr.String())
 	}
+}
+
+// harp state proof runs the no-loss proof on harp broker and harp state serve processes.
+func TestStateProofBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the proof takes half a minute; without -short it runs")
+	}
+	code, stdout, stderr := runBin(t, "state", "proof", "--increments", "1000")
+	if code != 0 || !strings.Contains(stdout, "no increment lost, none applied twice: OK") {
+		t.Fatalf("harp state proof exited %d:\n%s\n%s", code, stdout, stderr)
+	}
+	t.Logf("\n%s", stdout)
 }
