@@ -39,6 +39,19 @@ func TestServeAMQP(t *testing.T) {
 	if !errors.As(err, &re) || re.Failure.Module != oslo.ModuleHarp {
 		t.Errorf("div by zero: %v, want a RemoteError from harp", err)
 	}
+	// The broker closes every connection: harp serve serves again, the client dials again.
+	if r.Node != "" {
+		if _, err := r.Ctl(ctx, "close_all_connections", "harp test"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for err = errors.New("not yet"); err != nil && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			err = c.Call(ctx, "add", map[string]int{"x": 3, "y": 4}, &sum)
+		}
+		if err != nil || sum != 7 {
+			t.Errorf("after the broker closed the connections: %d, %v", sum, err)
+		}
+	}
 	// harp cast and fanout reach it through broker.Dial's amqp:// scheme.
 	if code, out, errs := harp("fanout", r.URL+topic, "echo", "hi"); code != ExitOK {
 		t.Errorf("harp fanout: %d %q %q", code, out, errs)
