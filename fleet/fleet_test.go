@@ -131,6 +131,11 @@ func TestStatusAcrossHosts(t *testing.T) {
 			got[st.Host.Name] = append(got[st.Host.Name], p.FullName()+"="+p.State.String())
 		}
 	}
+	for _, st := range sts {
+		if st.State.Code != supervisord.SupervisorRunning {
+			t.Errorf("%s: supervisord %v", st.Host.Name, st.State)
+		}
+	}
 	want := map[string]string{"h1": "web=RUNNING worker=RUNNING", "h2": "web=RUNNING", "h3": "slow=RUNNING web=RUNNING"}
 	for h, w := range want {
 		if g := strings.Join(got[h], " "); g != w {

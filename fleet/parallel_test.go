@@ -13,8 +13,9 @@ import (
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
-// Status asks at most parallel hosts at once: six slow hosts (HTTP servers answering
-// getAllProcessInfo after 100ms) with a bound of two are never asked three at a time.
+// Status asks at most parallel hosts at once: six slow hosts (HTTP servers answering the
+// multicall of getState and getAllProcessInfo after 100ms, bare as supervisord does) with a
+// bound of two are never asked three at a time.
 func TestStatusParallelBound(t *testing.T) {
 	var mu sync.Mutex
 	inFlight, most := 0, 0
@@ -27,7 +28,10 @@ func TestStatusParallelBound(t *testing.T) {
 		mu.Lock()
 		inFlight--
 		mu.Unlock()
-		b, _ := xmlrpc.MarshalResponse([]map[string]any{{"name": "web", "group": "web", "state": 20, "statename": "RUNNING"}})
+		b, _ := xmlrpc.MarshalResponse([]any{
+			map[string]any{"statecode": 1, "statename": "RUNNING"},
+			[]map[string]any{{"name": "web", "group": "web", "state": 20, "statename": "RUNNING"}},
+		})
 		w.Write(b)
 	})
 	var b strings.Builder
@@ -43,7 +47,7 @@ func TestStatusParallelBound(t *testing.T) {
 	}
 	sts := fleet.Status(testCtx(t), fl.Hosts, 2)
 	for _, st := range sts {
-		if st.Err != nil || len(st.Processes) != 1 || st.Processes[0].StateName != "RUNNING" {
+		if st.Err != nil || st.State.Name != "RUNNING" || len(st.Processes) != 1 || st.Processes[0].StateName != "RUNNING" {
 			t.Errorf("%s: %+v", st.Host.Name, st)
 		}
 	}

@@ -17,6 +17,7 @@ type statusJSON struct {
 	Host      string        `json:"host"`
 	URL       string        `json:"url"`
 	OK        bool          `json:"ok"`
+	State     string        `json:"supervisord_state,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	ElapsedMS int64         `json:"elapsed_ms"`
 	Processes []processJSON `json:"processes"`
@@ -61,6 +62,8 @@ func printStatusJSON(env *Env, sts []fleet.HostStatus) error {
 		s := statusJSON{Host: st.Host.Name, URL: st.Host.URL, OK: st.Err == nil, ElapsedMS: st.Elapsed.Milliseconds(), Processes: []processJSON{}}
 		if st.Err != nil {
 			s.Error = st.Err.Error()
+		} else {
+			s.State = st.State.Name
 		}
 		for _, p := range st.Processes {
 			s.Processes = append(s.Processes, processJSON{

@@ -102,7 +102,7 @@ func TestBinaryFleetStatusTableAndJSON(t *testing.T) {
 	file, _ := fleetFile(t, fineProgs("web", "worker"), fineProgs("web"), []peertest.SupervisordProgram{peertest.ExitingProgram("web")})
 	waitFleetRunning(t, file, 1, "h1,h2")
 	_, sts := fleetStatusJSON(t, file)
-	if len(sts) != 3 || len(sts[0].Processes) != 2 || sts[1].URL == "" || !sts[2].OK {
+	if len(sts) != 3 || len(sts[0].Processes) != 2 || sts[1].URL == "" || !sts[2].OK || sts[0].State != "RUNNING" {
 		t.Fatalf("json: %+v", sts)
 	}
 	code, out, errs := runBin(t, "fleet", "--fleet", file, "status")
