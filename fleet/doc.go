@@ -28,7 +28,8 @@
 // # What each operation does
 //
 //	operation     on each host                                   bounded by
-//	Status        getAllProcessInfo                              the host's timeout, parallel hosts
+//	Status        getState and getAllProcessInfo in one           the host's timeout, parallel hosts
+//	              system.multicall
 //	Rollout       start: startProcess, then wait until RUNNING    StartTimeout per process
 //	              past startsecs (getProcessInfo, polled)
 //	              stop: stopProcess(wait); NOT_RUNNING: wait      StartTimeout
