@@ -32,7 +32,7 @@ func TestScalarResponseAgrees(t *testing.T) {
 		{int64(math.MaxInt64), myInt64(math.MaxInt64)}, {int64(7), myInt64(7)},
 		{int32(math.MinInt32), myInt32(math.MinInt32)},
 		{true, myBool(true)}, {false, myBool(false)},
-		{1.5, myFloat(1.5)}, {1e-9, myFloat(1e-9)}, {-0.0, myFloat(-0.0)}, {math.NaN(), myFloat(math.NaN())}, {math.Inf(1), myFloat(math.Inf(1))},
+		{1.5, myFloat(1.5)}, {1e-9, myFloat(1e-9)}, {1e-300, myFloat(1e-300)}, {1.5e300, myFloat(1.5e300)}, {5e-324, myFloat(5e-324)}, {-0.0, myFloat(-0.0)}, {math.NaN(), myFloat(math.NaN())}, {math.Inf(1), myFloat(math.Inf(1))},
 	}
 	for _, o := range []xmlrpc.EncodeOptions{{}, {Dialect: xmlrpc.DialectApache}, {DisallowNil: true}} {
 		for _, p := range pairs {
