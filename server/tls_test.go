@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -116,5 +117,43 @@ func TestTLSWithClientCertificates(t *testing.T) {
 		if resp.StatusCode == 200 {
 			t.Fatal("plain HTTP served on the TLS port")
 		}
+	}
+}
+
+// TestWriteStallTLS checks that an answer nobody reads over TLS also ends its connection after
+// the write stall timeout, its memory released: the pieces are watched beneath TLS.
+func TestWriteStallTLS(t *testing.T) {
+	ca := newCA(t)
+	cfg := server.DefaultConfig()
+	cfg.Logger = discardLogger()
+	cfg.WriteStallTimeout = 200 * time.Millisecond
+	cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.issue(t, "server", x509.ExtKeyUsageServerAuth)}}
+	s, err := server.New(testRegistry(t, nil), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveLocal(t, context.Background(), s)
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_ = raw.(*net.TCPConn).SetReadBuffer(4096)
+	c := tls.Client(raw, &tls.Config{RootCAs: ca.pool, ServerName: "127.0.0.1"})
+	body, _ := xmlrpc.MarshalCall("big", 8<<20)
+	fmt.Fprintf(c, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	deadline := time.Now().Add(5 * time.Second)
+	for s.MemoryUsed() < 8<<20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if u := s.MemoryUsed(); u < 8<<20 {
+		t.Fatalf("the answer being written holds %d bytes of the budget, want its 8 MiB", u)
+	}
+	pinned := time.Now()
+	for s.MemoryUsed() != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if held := time.Since(pinned); s.MemoryUsed() != 0 || held > 2*time.Second {
+		t.Fatalf("the unread answer still holds %d bytes after %v", s.MemoryUsed(), held)
 	}
 }
