@@ -16,7 +16,8 @@ func WithRequestContext(ctx context.Context, values map[string]any) context.Cont
 
 // RequestContext returns the oslo request context ctx carries, or nil. In a handler it holds
 // what the caller sent, plus client_timeout (the call monitor's _timeout, or nil) as
-// oslo.messaging adds it. The map must not be modified.
+// oslo.messaging adds it; broker.ContextFrom returns the same values. The map must not be
+// modified.
 func RequestContext(ctx context.Context) map[string]any {
 	m, _ := ctx.Value(requestContextKey{}).(map[string]any)
 	return m

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harp-rpc/harp/broker"
 	"github.com/harp-rpc/harp/internal/peertest"
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -42,6 +43,9 @@ func testCore(t testing.TB, name string) *rpc.Server {
 		m := map[string]any{"request_id": rpc.RequestID(ctx)}
 		for k, v := range RequestContext(ctx) {
 			m["ctx_"+k] = v
+		}
+		if len(broker.ContextFrom(ctx)) != len(RequestContext(ctx)) {
+			m["mismatch"] = true
 		}
 		return m
 	}, "")

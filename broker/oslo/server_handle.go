@@ -9,6 +9,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/harp-rpc/harp/broker"
 	"github.com/harp-rpc/harp/rpc"
 )
 
@@ -79,6 +80,7 @@ func (s *Server) callContext(req *Request, d amqp.Delivery) (context.Context, co
 		values["client_timeout"] = nil
 	}
 	ctx = context.WithValue(ctx, requestContextKey{}, values)
+	ctx = broker.WithContext(ctx, broker.RequestContext(values)) // for handlers written for package broker
 	if id, ok := req.Context["request_id"].(string); ok && rpc.ValidRequestID(id) {
 		ctx = rpc.WithRequestID(ctx, id)
 	}
