@@ -56,6 +56,8 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var be *bodyError
 		if errors.As(err, &be) {
+			// Closing spares net/http reading the rest of a body that may never come.
+			w.Header().Set("Connection", "close")
 			http.Error(w, be.msg, be.status)
 		}
 		return
