@@ -164,8 +164,8 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 func readLimited(src io.Reader, buf []byte, max, hint int64, res *reservation) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
-			if int64(len(buf)) > max {
-				return buf, errTooLarge
+			if int64(len(buf)) >= max {
+				return buf, probeEnd(src)
 			}
 			var err error
 			if buf, err = growBody(buf, max, hint, res); err != nil {
@@ -190,14 +190,31 @@ func readLimited(src io.Reader, buf []byte, max, hint int64, res *reservation) (
 	}
 }
 
+// probeEnd reports whether src, which filled a body to the size limit, ends there: errTooLarge
+// if it holds one byte more, so that a body of exactly the limit needs no larger buffer.
+func probeEnd(src io.Reader) error {
+	var one [1]byte
+	for {
+		n, err := src.Read(one[:])
+		switch {
+		case n > 0:
+			return errTooLarge
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
+
 // growBody returns buf with room for more: twice its capacity (at least 4 KiB), or hint when
-// that is less than one more doubling away, never past limit+1, once res has reserved the new
+// that is less than one more doubling away, never past limit, once res has reserved the new
 // capacity and the old one, which is garbage until the collector takes it.
 func growBody(buf []byte, limit, hint int64, res *reservation) ([]byte, error) {
 	c := int64(cap(buf))
-	n := min(max(2*c, 4096), limit+1)
+	n := min(max(2*c, 4096), limit)
 	if hint > c && hint < 2*n {
-		n = min(hint, limit+1)
+		n = min(hint, limit)
 	}
 	if !res.resize(n + c) {
 		if !res.b.fits(res.p, n+c+decodeFactor*int64(len(buf))) {

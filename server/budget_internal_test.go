@@ -97,3 +97,19 @@ func TestReclaimDue(t *testing.T) {
 		t.Fatal("a second reclaim for the same peak")
 	}
 }
+
+// TestReadLimitedExactLimit checks that a body of exactly the size limit is read into a buffer
+// of that size (no byte more to reserve), and one byte more is too large.
+func TestReadLimitedExactLimit(t *testing.T) {
+	const limit = 100_000
+	for _, hint := range []int64{0, limit + 1} {
+		r := reservation{b: newBudget(1<<20, 0)}
+		buf, err := readLimited(bytes.NewReader(make([]byte, limit)), nil, limit, hint, &r)
+		if err != nil || len(buf) != limit || cap(buf) != limit {
+			t.Fatalf("hint %d: err %v, len %d, cap %d", hint, err, len(buf), cap(buf))
+		}
+		if _, err := readLimited(bytes.NewReader(make([]byte, limit+1)), nil, limit, 0, &r); err != errTooLarge {
+			t.Fatalf("one byte over: %v", err)
+		}
+	}
+}
