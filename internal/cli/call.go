@@ -209,6 +209,16 @@ func (o *callOptions) run(ctx context.Context, env *Env) error {
 		defer clu.Close()
 		return o.callAndPrint(ctx, env, clu)
 	}
+	if bc, closeFn, ok, err := brokerCaller(ctx, o.urls[0], o.conn.jsonRPC, o.conn.timeout); ok {
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		if o.notify || o.output.value == "xml" {
+			return usagef("--notify and --output xml take an HTTP URL; for a broker topic use harp cast")
+		}
+		return o.callAndPrint(ctx, env, bc)
+	}
 	c, err := o.conn.client(o.urls[0])
 	if err != nil {
 		return err
