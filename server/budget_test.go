@@ -412,3 +412,21 @@ func TestValueBombRefused(t *testing.T) {
 		t.Fatalf("RSS grew by %d KiB, want at most %d", rss, limit)
 	}
 }
+
+// TestAnswerOverBudget checks that an answer that does not fit in the budget once its call has
+// run is replaced by an internal error fault saying so, not a 503 (which would tell the client
+// that the call was not made), and that one that fits is sent.
+func TestAnswerOverBudget(t *testing.T) {
+	s, addr := budgetServer(t, func(c *server.Config) { c.MemoryBudget = 4 << 20; c.PeerShare = 0 })
+	var out string
+	if err := call(t, "http://"+addr+"/RPC2", "big", &out, 1<<20); err != nil || len(out) != 1<<20 {
+		t.Fatalf("an answer that fits: %v, %d bytes", err, len(out))
+	}
+	f := faultOf(t, call(t, "http://"+addr+"/RPC2", "big", &out, 3<<20))
+	if f.Code != -32603 || !strings.Contains(f.String, "does not fit in the memory budget") {
+		t.Fatalf("an answer over the budget: fault %d %q", f.Code, f.String)
+	}
+	if u := s.MemoryUsed(); u != 0 {
+		t.Fatalf("%d bytes still reserved", u)
+	}
+}

@@ -80,9 +80,9 @@ type Config struct {
 	// them (reckoned at twice the body) and answers being written. A request that does not fit
 	// gets 503 with a Retry-After of RetryAfter at once, and 413 if it could never fit (a body or
 	// an answer larger than the budget, or than its peer's share); everyone else is served. An
-	// answer that does not fit is refused the same way after its call has run, so a client
-	// must not take a 503 for a call not made. The bytes beyond the budget are the runtime's
-	// and the connections' own (about 20 KiB each).
+	// answer that does not fit once its call has run is replaced by an internal error fault
+	// saying so (not a 503, which tells a client the call was not made). The bytes beyond the
+	// budget are the runtime's and the connections' own (about 20 KiB each).
 	MemoryBudget int64
 	// PeerShare is the share of MaxConns, MaxBodies and MemoryBudget that the connections from
 	// one IP address may hold at once under Serve, so that one client cannot take all of them

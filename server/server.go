@@ -286,8 +286,11 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		return
 	}
 	if need := s.answerCost(r, resp, len(body), cap(st.in) > 0); !st.res.resize(need) {
-		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
-		return
+		// The call has run: not a 503, which tells clients it did not (client.StatusError.NotSent).
+		s.log.LogAttrs(ctx, slog.LevelInfo, "server: answer refused", slog.String("remote", r.RemoteAddr),
+			slog.String("method", sum.Method), slog.Int("bytes", len(resp)), slog.String("request_id", rpc.RequestID(ctx)))
+		resp = c.AppendFault(nil, rpc.CodeInternalError, "server busy: the answer of "+strconv.Itoa(len(resp))+
+			" bytes does not fit in the memory budget now; the call ran")
 	}
 	s.writeResponse(w, r, c.contentType, resp)
 }
