@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -128,9 +129,9 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	st.trace = httptrace.ClientTrace{GotConn: st.gotConn}
 	req := tmpl.WithContext(httptrace.WithClientTrace(ctx, &st.trace))
 	if dl, ok := ctx.Deadline(); ok {
-		req.Header = withTrace(tmpl.Header, rpc.FormatTimeout(time.Until(dl)), rpc.RequestID(ctx))
+		req.Header = withTrace(tmpl.Header, time.Until(dl), true, rpc.RequestID(ctx))
 	} else if id := rpc.RequestID(ctx); id != "" {
-		req.Header = withTrace(tmpl.Header, "", id)
+		req.Header = withTrace(tmpl.Header, 0, false, id)
 	}
 	req.Body = &st.body
 	req.GetBody = st.getBody
@@ -179,26 +180,36 @@ func late(ctx context.Context) error {
 	return nil
 }
 
-// withTrace returns a copy of the template's header h with rpc.TimeoutHeader set to timeout and
-// rpc.RequestIDHeader to id, each when not empty (an id rpc.ValidRequestID refuses is not sent).
-// The value slices of h are shared, never changed.
-func withTrace(h http.Header, timeout, id string) http.Header {
+// traceValues holds the values withTrace adds to a request's header, in one allocation: the
+// value slices and the timeout's bytes, which the timeout string points into.
+type traceValues struct {
+	vals [2]string
+	buf  [rpc.MaxTimeoutLen]byte
+}
+
+// withTrace returns a copy of the template's header h with rpc.TimeoutHeader set to timeout
+// (when hasTimeout) and rpc.RequestIDHeader to id (when not empty; an id rpc.ValidRequestID
+// refuses is not sent). The value slices of h are shared, never changed.
+func withTrace(h http.Header, timeout time.Duration, hasTimeout bool, id string) http.Header {
 	if !rpc.ValidRequestID(id) {
 		id = ""
 	}
-	if timeout == "" && id == "" {
+	if !hasTimeout && id == "" {
 		return h
 	}
 	out := make(http.Header, len(h)+2)
 	for k, v := range h {
 		out[k] = v
 	}
-	vals := [2]string{timeout, id}
-	if timeout != "" {
-		out[rpc.TimeoutHeader] = vals[0:1:1]
+	tv := new(traceValues)
+	if hasTimeout {
+		b := rpc.AppendTimeout(tv.buf[:0], timeout)
+		tv.vals[0] = unsafe.String(&b[0], len(b)) // tv.buf is never written again
+		out[rpc.TimeoutHeader] = tv.vals[0:1:1]
 	}
 	if id != "" {
-		out[rpc.RequestIDHeader] = vals[1:2:2]
+		tv.vals[1] = id
+		out[rpc.RequestIDHeader] = tv.vals[1:2:2]
 	}
 	return out
 }

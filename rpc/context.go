@@ -63,8 +63,18 @@ var ErrBadTimeout = errors.New("rpc: bad timeout")
 // unit that fits, rounded up so a receiver never sees more time than there is. A d of zero or
 // less is "0n".
 func FormatTimeout(d time.Duration) string {
+	var buf [MaxTimeoutLen]byte
+	return string(AppendTimeout(buf[:0], d))
+}
+
+// MaxTimeoutLen is the longest value FormatTimeout writes: eight digits and a unit.
+const MaxTimeoutLen = 9
+
+// AppendTimeout appends FormatTimeout(d) to dst, for transports that build headers in buffers
+// of their own.
+func AppendTimeout(dst []byte, d time.Duration) []byte {
 	if d <= 0 {
-		return "0n"
+		return append(dst, "0n"...)
 	}
 	const max = 99999999
 	units := [...]struct {
@@ -74,10 +84,10 @@ func FormatTimeout(d time.Duration) string {
 	for _, u := range units {
 		n := (d + u.unit - 1) / u.unit
 		if n <= max {
-			return strconv.FormatInt(int64(n), 10) + string(u.c)
+			return append(strconv.AppendInt(dst, int64(n), 10), u.c)
 		}
 	}
-	return strconv.Itoa(max) + "H"
+	return append(strconv.AppendInt(dst, max, 10), 'H')
 }
 
 // ParseTimeout reads a TimeoutHeader value written by FormatTimeout (or by anything following
