@@ -157,6 +157,22 @@ func BenchmarkLoopback(b *testing.B) {
 	}
 }
 
+// BenchmarkLoopbackSerial makes one call after another through each of loopbackCallers, with
+// allocations reported: one goroutine keeps each call's latency far below every timeout even
+// under valgrind, so `valgrind --tool=callgrind` instruction counts per call (the difference of
+// two runs of different -benchtime Nx) compare the callers on a busy machine.
+func BenchmarkLoopbackSerial(b *testing.B) {
+	names, calls := loopbackCallers(b)
+	for i, name := range names {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				callAdd(b, calls[i])
+			}
+		})
+	}
+}
+
 // BenchmarkLoopbackInterleaved measures the cluster's overhead in calls/s over a one-endpoint
 // client with the machine's background load cancelled out: 64 goroutines make b.N calls of add
 // on one harp server on loopback, all switching together every 20 ms from one of loopbackCallers
