@@ -302,4 +302,3 @@ func (m Mode) valid() bool {
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
-
