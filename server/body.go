@@ -29,7 +29,7 @@ var (
 	errBodyReadFail = &bodyError{http.StatusBadRequest, "cannot read request body"}
 	errBodiesBusy   = &bodyError{http.StatusServiceUnavailable, "server busy: too many request bodies being read"}
 	errBudgetFull   = &bodyError{http.StatusServiceUnavailable, "server busy: memory budget full"}
-	errOverBudget   = &bodyError{http.StatusRequestEntityTooLarge, "request or its answer too large for the memory budget"}
+	errOverBudget   = &bodyError{http.StatusRequestEntityTooLarge, "request too large for the memory budget"}
 )
 
 // reqState is what serving one call needs, pooled as one: the request and response buffers and

@@ -78,8 +78,9 @@ type Config struct {
 	// MemoryBudget bounds the bytes the server holds for requests at once: request bodies being
 	// read (as they arrive, never from their declared length alone), the values decoded from
 	// them (reckoned at twice the body) and answers being written. A request that does not fit
-	// gets 503 with a Retry-After of RetryAfter at once, and 413 if it could never fit (a body or
-	// an answer larger than the budget, or than its peer's share); everyone else is served. An
+	// gets 503 with a Retry-After of RetryAfter at once, and 413 if it could never fit (a body
+	// that with its values is larger than the budget, or than its peer's share); everyone else
+	// is served. An
 	// answer that does not fit once its call has run is replaced by an internal error fault
 	// saying so (not a 503, which tells a client the call was not made). The bytes beyond the
 	// budget are the runtime's and the connections' own (about 20 KiB each).

@@ -28,7 +28,8 @@
 //     body is read; more than Config.MaxBodies bodies being read at once (past their first
 //     read): 503 with Retry-After, at once.
 //   - A request that does not fit in Config.MemoryBudget (default 256 MiB) beside what the
-//     others hold: 503 with Retry-After, at once; one that never could: 413. See "Memory".
+//     others hold: 503 with Retry-After, at once; one that never could: 413; an answer that
+//     does not fit once its call has run: an internal error fault saying so. See "Memory".
 //   - Without the Basic credentials Config.BasicAuth accepts: 401.
 //
 // Under Serve, overload makes answers slower, not lost: a new connection's header timeout runs
