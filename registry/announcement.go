@@ -38,6 +38,11 @@ type Announcement struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Role is RoleMaster, RoleStandby or "".
 	Role string `json:"role,omitempty"`
+	// Term is the master's election term (its fencing token, see package election), 0 when
+	// unknown. Of several entries claiming RoleMaster, a watcher routes only to those of the
+	// highest term: the others are masters that lost their lease and have not yet noticed or
+	// expired (frozen, cut off).
+	Term uint64 `json:"term,omitempty"`
 	// Started is when the instance first announced itself.
 	Started time.Time `json:"started"`
 	// Beat is when the announcement was last renewed.
@@ -61,6 +66,9 @@ func (a *Announcement) Endpoint() cluster.Endpoint {
 	}
 	if a.Role != "" {
 		md["role"] = a.Role
+	}
+	if a.Term != 0 {
+		md["term"] = fmt.Sprint(a.Term)
 	}
 	return cluster.Endpoint{URL: a.URL, Weight: a.Weight, Zone: a.Zone, Metadata: md}
 }

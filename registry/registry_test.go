@@ -296,3 +296,29 @@ func endpointState(c *cluster.Cluster, url string) cluster.State {
 	}
 	return cluster.StateHealthy
 }
+
+// Of two entries claiming master, only the one of the highest term is routed to.
+func TestStaleMasterNotRouted(t *testing.T) {
+	js, _ := startJS(t)
+	ctx := context.Background()
+	cfg := fastConfig()
+	w, err := registry.NewWatcher(ctx, js, "calc", registry.MasterOnly, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	events, stop := w.Subscribe(16)
+	defer stop()
+	old, _ := registry.Announce(ctx, js, registry.Announcement{Service: "calc", ID: "old", URL: "http://old/", Role: registry.RoleMaster, Term: 7}, cfg)
+	defer old.Close(ctx)
+	waitEvent(t, events, 2*time.Second)
+	if eps, _ := w.Resolve(ctx); len(eps) != 1 || eps[0].URL != "http://old/" || eps[0].Metadata["term"] != "7" {
+		t.Fatalf("one master: %+v", eps)
+	}
+	nw, _ := registry.Announce(ctx, js, registry.Announcement{Service: "calc", ID: "new", URL: "http://new/", Role: registry.RoleMaster, Term: 9}, cfg)
+	defer nw.Close(ctx)
+	waitEvent(t, events, 2*time.Second)
+	if eps, _ := w.Resolve(ctx); len(eps) != 1 || eps[0].URL != "http://new/" {
+		t.Fatalf("after a newer term: %+v, want only the new master", eps)
+	}
+}

@@ -162,7 +162,7 @@ func (w *Watcher) apply(e jetstream.KeyValueEntry) {
 // changed reports whether b differs from a in anything but its heartbeat.
 func changed(a, b *Announcement) bool {
 	return a.URL != b.URL || a.Protocol != b.Protocol || a.Weight != b.Weight || a.Zone != b.Zone ||
-		a.Role != b.Role || !mapsEqual(a.Metadata, b.Metadata)
+		a.Role != b.Role || a.Term != b.Term || !mapsEqual(a.Metadata, b.Metadata)
 }
 
 func mapsEqual(a, b map[string]string) bool {
@@ -246,8 +246,17 @@ func compare(a, b string) int {
 }
 
 func (w *Watcher) endpointsLocked() []cluster.Endpoint {
+	var term uint64 // the highest term a master claims
+	for _, a := range w.entries {
+		if a.Role == RoleMaster && a.Term > term {
+			term = a.Term
+		}
+	}
 	ids := make([]string, 0, len(w.entries))
 	for id, a := range w.entries {
+		if a.Role == RoleMaster && a.Term < term {
+			continue // a stale master: a newer term began
+		}
 		if w.filter == nil || w.filter(a) {
 			ids = append(ids, id)
 		}
@@ -261,7 +270,8 @@ func (w *Watcher) endpointsLocked() []cluster.Endpoint {
 }
 
 // Resolve returns the endpoints of the live announcements that pass the filter, sorted by
-// instance id: the cluster.Resolver a cluster asks on its own schedule. It answers from memory.
+// instance id, leaving out masters of a lower Term than the highest one claimed: the
+// cluster.Resolver a cluster asks on its own schedule. It answers from memory.
 func (w *Watcher) Resolve(ctx context.Context) ([]cluster.Endpoint, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -16,6 +16,7 @@ func init() { registerServeExtra(registryServeExtra) }
 // registryFlags are the announcement flags of harp serve and harp state serve.
 type registryFlags struct {
 	url      *string
+	self     *string
 	service  *string
 	zone     *string
 	weight   *int
@@ -27,6 +28,7 @@ type registryFlags struct {
 
 func (f *registryFlags) declare(fs *flag.FlagSet, service string) {
 	f.url = fs.String("register", "", "announce this server in the registry on the NATS server at `URL`")
+	f.self = fs.String("register-url", "", "the `URL` to announce (default: the listener's, which must then not be 0.0.0.0 for others to reach it)")
 	f.service = fs.String("register-service", service, "service name to announce under")
 	f.zone = fs.String("register-zone", "", "zone to announce")
 	f.weight = fs.Int("register-weight", 1, "weight to announce")
@@ -38,6 +40,9 @@ func (f *registryFlags) declare(fs *flag.FlagSet, service string) {
 
 // announcement builds the announcement of a server at url, or a usage error.
 func (f *registryFlags) announcement(url, protocol, role string) (registry.Announcement, *registry.Config, error) {
+	if *f.self != "" {
+		url = *f.self
+	}
 	a := registry.Announcement{Service: *f.service, URL: url, Protocol: protocol, Weight: *f.weight, Zone: *f.zone, Role: role}
 	if *f.meta != "" {
 		a.Metadata = map[string]string{}

@@ -205,7 +205,7 @@ func followRole(ctx context.Context, env *Env, svc *state.Service, reg *registry
 			fmt.Fprintf(env.Stderr, "harp: state %s is %s (token %d)\n", el.ID(), role, st.Token)
 			if an != nil {
 				rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				if err := an.SetRole(rctx, role); err != nil {
+				if err := an.Update(rctx, func(a *registry.Announcement) { a.Role, a.Term = role, st.Token }); err != nil {
 					fmt.Fprintf(env.Stderr, "harp: state %s: announce role: %v\n", el.ID(), err)
 				}
 				cancel()

@@ -36,7 +36,7 @@ func newProof(t testing.TB, beat, ttl time.Duration) *Proof {
 	t.Helper()
 	t.Setenv(peertest.NATSServerEnv, "embedded") // Debian's nats-server 2.9 has no atomic batches
 	c := peertest.StartNATSCluster(t, 3)
-	p := &Proof{NATS: c.URLs(), Instances: 3, Clients: 16, Increments: total(), TTL: ttl, Budget: 30 * time.Second, Logf: t.Logf}
+	p := &Proof{NATS: c.URLs(), Instances: 3, Clients: 16, Increments: total(), TTL: ttl, Budget: 30 * time.Second, Logf: t.Logf, Verbose: os.Getenv("HARP_STATETEST_VERBOSE") != ""}
 	for _, n := range c.Nodes {
 		p.Nodes = append(p.Nodes, natsNode{n})
 	}

@@ -95,15 +95,16 @@ func runInstance(specJSON string) int {
 	el := svc.Election()
 	role := registry.RoleStandby
 	for {
+		st := el.Status()
 		now := registry.RoleStandby
-		if el.IsMaster() {
+		if st.Master {
 			now = registry.RoleMaster
 		}
 		if now != role {
 			role = now
-			fmt.Fprintf(os.Stderr, "%s %s is %s\n", time.Now().Format("15:04:05.000"), sp.ID, role)
+			fmt.Fprintf(os.Stderr, "%s %s is %s (term %d)\n", time.Now().Format("15:04:05.000"), sp.ID, role, st.Token)
 			rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
-			_ = an.SetRole(rctx, role)
+			_ = an.Update(rctx, func(a *registry.Announcement) { a.Role, a.Term = role, st.Token })
 			rcancel()
 		}
 		select {

@@ -53,6 +53,7 @@ type Proof struct {
 	TTL        time.Duration
 	Budget     time.Duration        // how long a caller retries one increment
 	Logf       func(string, ...any) // progress lines
+	Verbose    bool                 // also log the registry's changes
 	instances  map[string]Instance
 	js         jetstream.JetStream
 	c          *cluster.Cluster
@@ -183,7 +184,19 @@ func (p *Proof) client(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	unfollow := w.Follow(p.c)
-	return func() { unfollow(); p.c.Close(); w.Close() }, nil
+	events, unsub := w.Subscribe(256)
+	go p.narrate(events)
+	return func() { unsub(); unfollow(); p.c.Close(); w.Close() }, nil
+}
+
+// narrate logs the registry's changes of role, when Verbose.
+func (p *Proof) narrate(events <-chan registry.Event) {
+	for ev := range events {
+		if p.Verbose {
+			a := ev.Announcement
+			p.Logf("registry %s: %s %s role=%s term=%d", ev.Time.Format("15:04:05.000"), ev.Kind, a.ID, a.Role, a.Term)
+		}
+	}
 }
 
 // scenario runs the clients and, as they progress, the four faults.
