@@ -165,6 +165,13 @@ func (t *backendTransport) RoundTrip(ctx context.Context, req *rpc.Request, dst 
 	}
 	_ = reused
 	out, keep, err := t.readAnswer(ctx, bc, req, dst)
+	if err == nil && (ctx.Err() != nil || hasDL && !time.Now().Before(dl)) {
+		// An answer read after the deadline is the caller's timeout, not the answer: with the
+		// deadline sent on (Harp-Timeout) the backend's own end of it answers at about the same
+		// moment, most often with a timeout fault, which must not pass for the call's result.
+		err = t.fail(ctx, "read", true, context.DeadlineExceeded)
+		out = out[:len(dst)]
+	}
 	if keep && err == nil && !t.closed.Load() {
 		select {
 		case t.idle <- bc:

@@ -77,7 +77,9 @@ func (v *verifier) listeners() {
 		} else if seen[l.Address] {
 			v.bad(path+".address", "%s is listed twice", l.Address)
 		}
-		seen[l.Address] = true
+		if !strings.HasSuffix(l.Address, ":0") { // port 0: a free port each
+			seen[l.Address] = true
+		}
 		if l.TLS != nil {
 			v.tls(path+".tls", l.TLS)
 		}

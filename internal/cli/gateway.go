@@ -23,8 +23,8 @@ func init() { register(gatewayCommand) }
 var gatewayCommand = &Command{
 	Name: "gateway",
 	Args: "",
-	Summary: "Run a protocol-aware XML-RPC/JSON-RPC gateway from a YAML file (--config FILE), or\n" +
-		"check one without serving (--check FILE). SIGHUP, a change of the file and POST /reload\n" +
+	Summary: "Run a protocol-aware XML-RPC/JSON-RPC gateway from a YAML file (--config FILE),\n" +
+		"check one without serving (--check FILE), or watch one fail over live (--demo). SIGHUP, a change of the file and POST /reload\n" +
 		"on the admin listener reload it; an invalid file is refused and the running config goes on.\n" +
 		"The admin listener serves /metrics, /status, /status.json, /healthz and /readyz.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
@@ -33,11 +33,18 @@ var gatewayCommand = &Command{
 		watch := fs.Duration("watch", time.Second, "check the file for changes this often (0: only SIGHUP and POST /reload)")
 		accessLog := fs.Bool("access-log", false, "log every call (method, route, pool, outcome, duration, request id)")
 		output := registerOutput(fs, "what --check prints", "text", "json")
+		demo := fs.Bool("demo", false, "run three backends behind a gateway under load, kill one and hang another, and print the live status page's URL")
+		demoFor := fs.Duration("demo-duration", 20*time.Second, "how long --demo runs")
+		demoAdmin := fs.String("demo-admin", "127.0.0.1:0", "the admin (status page) address of --demo")
 		return func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
 				return usagef("gateway takes no arguments")
 			}
 			switch {
+			case *demo && (*check != "" || *config != ""):
+				return usagef("--demo takes no --config or --check")
+			case *demo:
+				return runGatewayDemo(ctx, env, *demoFor, *demoAdmin)
 			case *check != "" && *config != "":
 				return usagef("give --config or --check, not both")
 			case *check != "":

@@ -98,3 +98,15 @@ routes: [{pool: demo}]
 		t.Errorf("harp call through the gateway: %d %q %q", code, out, errOut)
 	}
 }
+
+// harp gateway --demo: a kill and a hang under load, no call failed, the status page's URL
+// printed.
+func TestGatewayDemo(t *testing.T) {
+	if testing.Short() || gatewayRace {
+		t.Skip("a timed demo: run without -short and -race")
+	}
+	code, out, errOut := harp("gateway", "--demo", "--demo-duration", "5s")
+	if code != ExitOK || !strings.Contains(out, "/status") || !strings.Contains(out, "none failed across a kill and a hang") {
+		t.Errorf("demo: %d\n%s\n%s", code, out, errOut)
+	}
+}
