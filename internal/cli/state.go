@@ -53,6 +53,7 @@ var stateCommand = &Command{
 		increments := fs.Int("increments", 20000, "proof: increments in all")
 		clients := fs.Int("clients", 16, "proof: concurrent clients")
 		instances := fs.Int("instances", 3, "proof: state instances (2 or 3)")
+		logs := fs.String("logs", "", "proof: keep the processes' stores and logs in this `DIR` (default: a temporary one, removed)")
 		var reg registryFlags
 		reg.declare(fs, "state")
 		return func(ctx context.Context, env *Env, args []string) error {
@@ -60,7 +61,7 @@ var stateCommand = &Command{
 				return usagef("want serve or proof")
 			}
 			if args[0] == "proof" {
-				return stateProof(ctx, env, *increments, *clients, *instances, *beat, *ttl)
+				return stateProof(ctx, env, *increments, *clients, *instances, *beat, *ttl, *logs)
 			}
 			cfg := state.DefaultConfig()
 			cfg.Bucket, cfg.Replicas, cfg.Group, cfg.ID = *bucket, *replicas, *group, *id
@@ -202,7 +203,7 @@ func followRole(ctx context.Context, env *Env, svc *state.Service, reg *registry
 		}
 		if now != role {
 			role = now
-			fmt.Fprintf(env.Stderr, "harp: state %s is %s (token %d)\n", el.ID(), role, st.Token)
+			fmt.Fprintf(env.Stderr, "harp: %s state %s is %s (token %d)\n", time.Now().Format("15:04:05.000"), el.ID(), role, st.Token)
 			if an != nil {
 				rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				if err := an.Update(rctx, func(a *registry.Announcement) { a.Role, a.Term = role, st.Token }); err != nil {

@@ -19,7 +19,7 @@ import (
 )
 
 // stateProof checks harp state proof's flags and runs it.
-func stateProof(ctx context.Context, env *Env, increments, clients, instances int, beat, ttl time.Duration) error {
+func stateProof(ctx context.Context, env *Env, increments, clients, instances int, beat, ttl time.Duration, logs string) error {
 	switch {
 	case increments < 100 || increments > 1_000_000:
 		return usagef("--increments must be 100 to 1,000,000")
@@ -30,19 +30,23 @@ func stateProof(ctx context.Context, env *Env, increments, clients, instances in
 	case ttl < time.Second || ttl < 2*beat:
 		return usagef("--ttl must be at least 1s and twice --beat")
 	}
-	return runStateProof(ctx, env, increments, clients, instances, beat, ttl)
+	return runStateProof(ctx, env, increments, clients, instances, beat, ttl, logs)
 }
 
-func runStateProof(ctx context.Context, env *Env, increments, clients, instances int, beat, ttl time.Duration) error {
+func runStateProof(ctx context.Context, env *Env, increments, clients, instances int, beat, ttl time.Duration, logs string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "harp-state-proof")
-	if err != nil {
+	dir := logs
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "harp-state-proof"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	nodes, urls, err := startProofBrokers(ctx, self, dir)
 	defer func() {
 		for _, n := range nodes {
