@@ -27,6 +27,13 @@ func TestServeAMQP(t *testing.T) {
 	}
 	defer c.Close()
 	var sum int
+	// serveInBackground returns once HTTP is served; the broker extra may still be declaring.
+	var ue *oslo.UnroutableError
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if err = c.Prepare(oslo.Target{Server: "cli1"}).Call(ctx, "add", map[string]int{"x": 0, "y": 0}, nil); !errors.As(err, &ue) {
+			break
+		}
+	}
 	if err := c.Call(ctx, "add", map[string]int{"x": 2, "y": 3}, &sum); err != nil || sum != 5 {
 		t.Errorf("add(x=2, y=3) = %d, %v", sum, err)
 	}
