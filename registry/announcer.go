@@ -19,6 +19,9 @@ type Announcer struct {
 	kv   jetstream.KeyValue
 	stop chan struct{}
 	done chan struct{}
+	// beatCtx bounds the heartbeats; cancelled when they stop, so none outlives Close.
+	beatCtx    context.Context
+	cancelBeat context.CancelFunc
 
 	mu     sync.Mutex
 	a      *Announcement
@@ -49,7 +52,9 @@ func Announce(ctx context.Context, js jetstream.JetStream, a Announcement, cfg *
 	}
 	a.Started = time.Now().UTC()
 	an := &Announcer{cfg: cfg, js: js, kv: kv, a: a.clone(), stop: make(chan struct{}), done: make(chan struct{})}
+	an.beatCtx, an.cancelBeat = context.WithCancel(context.Background())
 	if err := an.put(ctx); err != nil {
+		an.cancelBeat()
 		return nil, err
 	}
 	go an.beat()
@@ -130,16 +135,7 @@ func (an *Announcer) beat() {
 		case <-an.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithCancel(context.Background())
-			go func() {
-				select {
-				case <-an.stop:
-				case <-ctx.Done():
-				}
-				cancel()
-			}()
-			_ = an.put(ctx) // recorded in an.err; the next beat tries again
-			cancel()
+			_ = an.put(an.beatCtx) // recorded in an.err; the next beat tries again
 		}
 	}
 }
@@ -156,6 +152,7 @@ func (an *Announcer) Close(ctx context.Context) error {
 	an.closed = true
 	key := an.a.Key()
 	an.mu.Unlock()
+	an.cancelBeat()
 	close(an.stop)
 	<-an.done
 	ctx, cancel := context.WithTimeout(ctx, an.cfg.OpTimeout)
@@ -178,6 +175,7 @@ func (an *Announcer) Abandon() {
 	}
 	an.closed = true
 	an.mu.Unlock()
+	an.cancelBeat()
 	close(an.stop)
 	<-an.done
 }
