@@ -30,7 +30,7 @@
 // _msg_id, _reply_q and _timeout for a call, _unique_id, and one _context_<key> per request
 // context item; a reply carries result, failure (the exception, JSON encoded again as a
 // string), ending, _msg_id and _unique_id. A bare 1.0 message (no envelope) is read too; any
-// envelope version but 2.x with x = 0 is refused.
+// envelope version other than 2.0 is refused, as oslo refuses it.
 //
 // # Topology
 //
