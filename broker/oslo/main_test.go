@@ -15,6 +15,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	peertest.StopSharedRabbit()
+	peertest.Report()
 	os.Exit(code)
 }
 
