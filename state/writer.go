@@ -321,10 +321,8 @@ func (w *writer) messages(fence election.Fence, p *plan) []msg {
 	tok := fence.Token
 	msgs := []msg{{key: "_fence." + w.cfg.Group, data: []byte(w.el.ID()), expect: &tok, expectSub: fence.Subject}}
 	ttlOf := map[string]time.Duration{}
-	for _, o := range p.live {
-		if o.opts.TTL > 0 {
-			ttlOf[o.key] = o.opts.TTL
-		}
+	for _, o := range p.live { // the last write of a key decides its TTL, as in plan
+		ttlOf[o.key] = o.opts.TTL
 	}
 	for _, key := range p.order {
 		k := p.keys[key]
