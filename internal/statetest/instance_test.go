@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/harp-rpc/harp/internal/peertest"
 	"github.com/harp-rpc/harp/registry"
 	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/server"
@@ -41,7 +42,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(instanceEnv); spec != "" {
 		os.Exit(runInstance(spec))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	peertest.Report()
+	os.Exit(code)
 }
 
 // runInstance serves one state instance over HTTP on a free port, announced in the registry
