@@ -253,13 +253,17 @@ func printCommands(w io.Writer) {
 	fmt.Fprintln(w, "\nCommands:")
 	cs := append([]*Command(nil), commands...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	width := 8
+	for _, c := range cs {
+		width = max(width, len(c.Name)+1)
+	}
 	for _, c := range cs {
 		first, _, _ := strings.Cut(c.Summary, "\n") // the rest is for 'harp help COMMAND'
-		fmt.Fprintf(w, "  %-8s %s\n", c.Name, first)
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.Name, first)
 	}
 	fmt.Fprintln(w, "\nTopics:")
-	fmt.Fprintln(w, "  values   how call and bench read their ARGs (JSON, typed prefixes, strings)")
-	fmt.Fprintln(w, "  exit     the exit codes")
+	fmt.Fprintf(w, "  %-*s %s\n", width, "values", "how call and bench read their ARGs (JSON, typed prefixes, strings)")
+	fmt.Fprintf(w, "  %-*s %s\n", width, "exit", "the exit codes")
 	fmt.Fprintln(w, "\nRun 'harp help COMMAND' for a command's flags, 'harp help TOPIC' for a topic.")
 }
 
