@@ -2,10 +2,13 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/harp-rpc/harp/rpc"
 )
 
 // discardWriter is a minimal http.ResponseWriter, so the benchmark measures the handler alone. It
@@ -21,7 +24,23 @@ func (d *discardWriter) WriteHeader(int)             {}
 // BenchmarkServeHTTPAddProtocols measures the handler's own cost for add(2,3) in each protocol,
 // side by side, without the network: the JSON-RPC call must cost no more than the XML-RPC one.
 func BenchmarkServeHTTPAddProtocols(b *testing.B) {
-	s, _ := newServer(b, testRegistry(b, nil), nil)
+	benchAddProtocols(b, testRegistry(b, nil))
+}
+
+// BenchmarkServeHTTPAddTyped is BenchmarkServeHTTPAddProtocols with add registered as a typed
+// rpc.Func2, as bench/wrk's server has it: the handler's cost without reflection, in the
+// instructions valgrind --tool=callgrind counts (two -benchtime Nx runs subtracted).
+func BenchmarkServeHTTPAddTyped(b *testing.B) {
+	reg, err := rpc.NewRegistry(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg.MustRegister("add", rpc.Func2(func(_ context.Context, x, y int) (int, error) { return x + y, nil }), "Adds two integers.")
+	benchAddProtocols(b, reg)
+}
+
+func benchAddProtocols(b *testing.B, reg *rpc.Registry) {
+	s, _ := newServer(b, reg, nil)
 	for _, p := range []struct{ name, ct, body string }{
 		{"xmlrpc", "text/xml", string(mustMarshalCall(b, "add", 2, 3))},
 		{"jsonrpc", "application/json", `{"jsonrpc":"2.0","method":"add","params":[2,3],"id":1}`},
