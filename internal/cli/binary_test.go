@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/harp-rpc/harp/internal/peertest"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -40,6 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	peertest.Report()
 	os.Exit(code)
 }
 
