@@ -118,14 +118,18 @@
 // before it is used. It knows exactly what it wrote, so its BackendError says structurally
 // whether a request may have run (NotSent), which the at-most-once rule rests on.
 //
-// Measured side by side (examples/gateway/bench.sh 5s 3: two harp backends answering add(2,3)
-// on core 0, each proxy with one thread on core 1 beside wrk -t1 -c16; a shared, loaded
-// machine, load average 12-17, so the figures are a ranking more than a measure): own CPU per
-// request, HAProxy 2.6 13.0 µs, nginx 1.22 13.6 µs, a fasthttp round-robin proxy 15.5 µs, Go's
-// httputil.ReverseProxy 57.0 µs, this gateway 38.0 µs with its own client (52.9 µs with
-// net/http's client, as harp's client package uses). The profile of what is left is half in the
-// write system calls of the two hops and most of the rest in net/http's server; fasthttp's
-// server would take the gateway to about HAProxy's cost, at the price of re-proving what
-// net/http gives (TLS client certificates, HTTP/2, unix sockets, hostile input) on a second
-// HTTP stack. The gateway stays on net/http's server until that is measured worth it.
+// Measured side by side (FHPROXY=... examples/gateway/bench.sh 5s 4: two harp backends
+// answering add(2,3) on core 0, each proxy with one thread or worker on core 1 beside wrk -t1
+// -c16, direct calls to both backends at once; a shared machine, load average about 2), own CPU
+// per request and throughput against direct: HAProxy 2.6 10.2 µs and 0.95, nginx 1.22 9.9 µs
+// and 0.89, a fasthttp round-robin proxy (built outside the module) 11.7 µs and 0.83, this
+// gateway 32.1 µs and 0.38, Go's httputil.ReverseProxy 45.2 µs and 0.28. In an earlier, more
+// loaded run the gateway cost 52.9 µs with net/http's client on the backend side (harp's client
+// package) and 38.0 µs with its own, httputil's 51.9 µs. The gateway's profile is then two thirds
+// in the write and read system calls of its two hops and most of the rest in net/http's server
+// (reading the request, writing the answer); the parse, route and cluster are a few percent.
+// fasthttp's figure says its server and client together cost a third of the gateway's; what its
+// server alone would save here is not measured. The gateway stays on net/http's server, which
+// gives TLS with client certificates, HTTP/2 and its hardening against hostile requests, until
+// that is measured worth a second HTTP stack.
 package gateway
