@@ -110,7 +110,7 @@
 //
 // # The fast path: net/http's server, the gateway's own backend client
 //
-// Calls are served by net/http's server (TLS with client certificates, unix sockets, HTTP/2,
+// Calls are served by net/http's server (TLS with client certificates, unix sockets,
 // its hardening against hostile requests), and sent to backends by the gateway's own HTTP/1.1
 // client (backend.go): each exchange runs on the caller's goroutine over a kept-alive connection
 // of its pool, one write of the headers and body, the answer framed by Content-Length, chunks or
@@ -130,6 +130,6 @@
 // (reading the request, writing the answer); the parse, route and cluster are a few percent.
 // fasthttp's figure says its server and client together cost a third of the gateway's; what its
 // server alone would save here is not measured. The gateway stays on net/http's server, which
-// gives TLS with client certificates, HTTP/2 and its hardening against hostile requests, until
+// gives TLS with client certificates and its hardening against hostile requests, until
 // that is measured worth a second HTTP stack.
 package gateway
