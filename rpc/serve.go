@@ -58,6 +58,11 @@ type ServerConfig struct {
 	MaxValues int
 	// Dialect selects how XML-RPC answers write i8 and nil.
 	Dialect xmlrpc.Dialect
+	// StrictXML refuses the XML-RPC input dialects read by default (xmlrpc.DecodeOptions.Strict).
+	StrictXML bool
+	// SecondDigits is how many digits of a second XML-RPC answers' dateTime values carry
+	// (xmlrpc.EncodeOptions.SecondDigits); 0, the default, writes whole seconds.
+	SecondDigits int
 	// LargeIntsAsStrings writes JSON-RPC integers beyond ±(2^53-1) as decimal strings.
 	LargeIntsAsStrings bool
 	// ErrorCode is the code of handler errors that carry none. 0 means the Dispatcher's own when

@@ -18,8 +18,8 @@ type xmlServerCodec struct {
 
 func newXMLServerCodec(cfg *ServerConfig) *xmlServerCodec {
 	x := &xmlServerCodec{
-		dec:     xmlrpc.DecodeOptions{MaxDepth: cfg.MaxDepth, MaxSize: cfg.MaxBodySize},
-		enc:     xmlrpc.EncodeOptions{Dialect: cfg.Dialect},
+		dec:     xmlrpc.DecodeOptions{MaxDepth: cfg.MaxDepth, MaxSize: cfg.MaxBodySize, Strict: cfg.StrictXML},
+		enc:     xmlrpc.EncodeOptions{Dialect: cfg.Dialect, SecondDigits: cfg.SecondDigits},
 		appCode: cfg.ErrorCode,
 	}
 	x.proto = Protocol{

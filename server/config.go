@@ -101,6 +101,12 @@ type Config struct {
 	GzipThreshold int
 	// Dialect selects how the XML-RPC encoder writes i8 and nil.
 	Dialect xmlrpc.Dialect
+	// StrictXML refuses the XML-RPC input dialects read by default (<boolean>true</boolean>,
+	// <int> beyond 32 bits; see xmlrpc.DecodeOptions.Strict).
+	StrictXML bool
+	// SecondDigits is how many digits of a second XML-RPC answers' dateTime values carry
+	// (0..9; 0, the default, writes whole seconds, which every peer reads).
+	SecondDigits int
 	// DisableDocs answers GET with 405 instead of the HTML documentation page.
 	DisableDocs bool
 	// Title heads the documentation page.
@@ -208,6 +214,8 @@ func VerifyConfig(c *Config) error {
 		return bad("timeouts and MaxHeaderBytes must not be negative")
 	case c.Dialect != xmlrpc.DialectStandard && c.Dialect != xmlrpc.DialectApache:
 		return bad("unknown Dialect %d", c.Dialect)
+	case c.SecondDigits < 0 || c.SecondDigits > 9:
+		return bad("SecondDigits %d: want 0..9", c.SecondDigits)
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func New(d rpc.Dispatcher, cfg *Config) (*Server, error) {
 	}
 	core, err := rpc.NewServer(d, &rpc.ServerConfig{
 		MaxBodySize: cfg.MaxBodySize, MaxDepth: cfg.MaxDepth, MaxBatch: cfg.MaxBatch, MaxValues: cfg.MaxValues,
-		Dialect: cfg.Dialect, LargeIntsAsStrings: cfg.LargeIntsAsStrings, CallTimeout: cfg.CallTimeout, Logger: s.log,
+		Dialect: cfg.Dialect, StrictXML: cfg.StrictXML, SecondDigits: cfg.SecondDigits, LargeIntsAsStrings: cfg.LargeIntsAsStrings, CallTimeout: cfg.CallTimeout, Logger: s.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
