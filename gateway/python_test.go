@@ -291,3 +291,27 @@ func TestFreezeUnderLoad(t *testing.T) {
 		t.Errorf("%d idempotent calls failed", res.idemFailed.Load())
 	}
 }
+
+// A backend that dies in the middle of a call: CPython's xmlrpc.client, which re-sends a call
+// once when its kept-alive connection drops, gets a 502 naming the failure instead, and the
+// call ran exactly once.
+func TestBackendDiesMidCallPythonClient(t *testing.T) {
+	runlog := filepath.Join(t.TempDir(), "runs")
+	a, b := startPython(t, "a", "threaded", runlog), startPython(t, "b", "threaded", runlog)
+	gw := startGateway(t, fmt.Sprintf(`
+listeners: [{address: LISTEN}]
+pools:
+  p: {backends: [{url: %q}, {url: %q}], health: {method: none}, idempotent: [add]}
+routes: [{pool: p}]
+`, a.url, b.url), nil)
+	out, err := exec.Command(peertest.Python(t), "testdata/pydie.py", gw.url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pydie: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "protocol-error 502") {
+		t.Errorf("pydie: %s; want a 502", out)
+	}
+	if n := checkRunLog(t, runlog); n != 1 {
+		t.Errorf("%d runs logged, want 1", n)
+	}
+}

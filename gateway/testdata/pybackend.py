@@ -4,7 +4,8 @@ Usage: pybackend.py NAME threaded|single [RUNLOG]
 
 Prints "PORT <n>" once listening on 127.0.0.1, serves until stdin closes. Methods: whoami(),
 add(a, b), slow(seconds), fail() (raises), run(key) (appends "key" to RUNLOG, one line per
-run, so a test counts how often each non-idempotent call ran, across processes).
+run, so a test counts how often each non-idempotent call ran, across processes), die(key)
+(runs key, then the process exits without answering).
 """
 import os
 import socketserver
@@ -50,6 +51,12 @@ def run(key):
     return name
 
 
+def die(key):
+    run(key)
+    os._exit(1)  # the process dies in the middle of the call: no answer
+
+
+srv.register_function(die, "die")
 srv.register_function(slow, "slow")
 srv.register_function(fail, "fail")
 srv.register_function(run, "run")
