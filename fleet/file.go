@@ -8,11 +8,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/harp-rpc/harp/internal/yamlpos"
 )
 
 // Limits of a fleet file.
@@ -21,8 +22,8 @@ const (
 	MaxHosts    = 10000
 )
 
-// FileError is a problem in a fleet file, at a line and column (1-based; Column is 0 for a YAML
-// syntax error, whose parser gives only the line).
+// FileError is a problem in a fleet file, at a line and column (1-based). For a YAML syntax
+// error, whose parser names only the line, Column is where that line's text begins.
 type FileError struct {
 	File   string
 	Line   int
@@ -113,7 +114,7 @@ func Parse(file string, data []byte) (*Fleet, error) {
 	if len(data) > MaxFileSize {
 		return nil, &FileError{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("larger than %d bytes", MaxFileSize)}
 	}
-	p := &parser{file: file}
+	p := &parser{file: file, data: data}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, p.syntaxError(err)
@@ -135,6 +136,7 @@ func Parse(file string, data []byte) (*Fleet, error) {
 
 type parser struct {
 	file string
+	data []byte
 	errs []error
 }
 
@@ -142,18 +144,12 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
 	p.errs = append(p.errs, &FileError{File: p.file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, a...)})
 }
 
-var lineRE = regexp.MustCompile(`line (\d+): `)
-
-// syntaxError turns a yaml error into a FileError at the line it names.
+// syntaxError turns a yaml error into a FileError at the line it names, and at the column where
+// that line's text begins (see yamlpos.Syntax: the parser reports no column).
 func (p *parser) syntaxError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, col, msg := yamlpos.Syntax(p.data, err)
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-	line := 1
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = strings.Replace(msg, m[0], "", 1)
-	}
-	return &FileError{File: p.file, Line: line, Msg: msg}
+	return &FileError{File: p.file, Line: line, Column: col, Msg: msg}
 }
 
 // walk checks the document and builds the Fleet.

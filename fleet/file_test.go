@@ -64,7 +64,8 @@ func TestParseErrorsHaveLineAndColumn(t *testing.T) {
 		{"group named as host", "hosts:\n  a:\n    url: http://a/\ngroups:\n  a: [a]\n", `f.yaml:5:3: group "a" has the name of a host`},
 		{"unset env", "hosts:\n  a:\n    url: http://a/\n    password_env: FLEET_NOT_SET_X\n", `f.yaml:4:19: password_env: the variable FLEET_NOT_SET_X is not set`},
 		{"not a mapping", "- a\n", `f.yaml:1:1: a fleet file is a mapping`},
-		{"syntax", "hosts:\n  a: [\n", `f.yaml:2: did not find`},
+		{"syntax", "hosts:\n  a: [\n", `f.yaml:2:3: did not find`},
+		{"tab", "hosts:\n\ta:\n", `f.yaml:2:1: found character`},
 		{"no hosts", "groups: {}\n", `f.yaml:1:1: no hosts`},
 	} {
 		_, err := fleet.Parse("f.yaml", []byte(tc.in))
