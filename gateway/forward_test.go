@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/harp-rpc/harp/client"
 	"github.com/harp-rpc/harp/gateway"
 	"github.com/harp-rpc/harp/jsonrpc"
+	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
 
@@ -299,4 +301,50 @@ func poolOf(r *running, name string) gateway.PoolStatus {
 		}
 	}
 	return gateway.PoolStatus{}
+}
+
+// syncBuf is a strings.Builder safe for a logger and the test reading it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The access log: one slog line per request with its method, route, pool, outcome and id.
+func TestAccessLog(t *testing.T) {
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	var logs syncBuf
+	gw := startGateway(t, fmt.Sprintf(`
+listeners: [{address: LISTEN}]
+pools:
+  a: {backends: [{url: %q}], health: {method: none}}
+  b: {backends: [{url: %q}], health: {method: none}}
+routes:
+  - {name: users, methods: ["user.*"], pool: a}
+  - {name: rest, pool: b}
+`, a.url, b.url), &gateway.Options{AccessLog: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := newClient(t, gw.url)
+	c.Call(rpc.WithRequestID(context.Background(), "log-1"), "user.whoami", nil)
+	c.Call(context.Background(), "fail", nil)
+	waitFor(t, 5*time.Second, func() bool { return strings.Count(logs.String(), "gateway: call") == 2 })
+	out := logs.String()
+	for _, want := range []string{
+		"method=user.whoami proto=xmlrpc route=users pool=a outcome=ok", "request_id=log-1",
+		"method=fail proto=xmlrpc route=rest pool=b outcome=fault", "request_id=gw-",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("access log lacks %q:\n%s", want, out)
+		}
+	}
 }

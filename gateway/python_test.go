@@ -104,7 +104,7 @@ routes:
 	}
 	for _, want := range []string{
 		"add 5", "whoami b", "user.whoami a", "fault 1 <class 'ValueError'>:no",
-		"multicall ['b', 'a', 42]", "listMethods add fail run slow system.listMethods",
+		"multicall ['b', 'a', 42]", "listMethods add die fail run slow system.listMethods",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("pyclient output lacks %q:\n%s", want, out)

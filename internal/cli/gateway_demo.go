@@ -118,6 +118,7 @@ func runGatewayDemo(ctx context.Context, env *Env, total time.Duration, adminAdd
 	}
 	p.Idempotent = []string{"add"}
 	p.AttemptTimeout = 300 * time.Millisecond
+	p.Retry.MaxAttempts = 4
 	p.Health = gateway.Health{Method: "system.listMethods", Interval: 250 * time.Millisecond, FastInterval: 100 * time.Millisecond,
 		DownInterval: 250 * time.Millisecond, Timeout: 200 * time.Millisecond, Rise: 2, Fall: 2}
 	cfg.Pools["demo"] = p
