@@ -1,35 +1,17 @@
 package election_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/harp-rpc/harp/natsd"
+	"github.com/harp-rpc/harp/internal/natstest"
 )
 
 // startJS starts an embedded single-node NATS server with JetStream on a free port and returns
 // a JetStream context on a connection to it; both end with the test.
 func startJS(t testing.TB) jetstream.JetStream {
 	t.Helper()
-	cfg := natsd.DefaultConfig()
-	cfg.Port = 0
-	cfg.StoreDir = t.TempDir()
-	s, err := natsd.Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, _ := natstest.JetStream(t)
 	return js
 }

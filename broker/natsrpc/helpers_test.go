@@ -9,6 +9,7 @@ import (
 
 	"github.com/harp-rpc/harp/broker"
 	"github.com/harp-rpc/harp/broker/natsrpc"
+	"github.com/harp-rpc/harp/internal/natstest"
 	"github.com/harp-rpc/harp/natsd"
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -16,15 +17,7 @@ import (
 // startNATS starts an embedded single-node broker with JetStream for t.
 func startNATS(t testing.TB) *natsd.Server {
 	t.Helper()
-	cfg := natsd.DefaultConfig()
-	cfg.Port = 0
-	cfg.StoreDir = t.TempDir()
-	s, err := natsd.Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
-	return s
+	return natstest.Start(t)
 }
 
 // dial connects a transport to url, closed with t.
