@@ -436,7 +436,7 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 }
 
 func newStructDecoder(t reflect.Type) decoderFunc {
-	if isPositional(t) {
+	if structFields.Positional(t) {
 		return newPositionalDecoder(t)
 	}
 	si := cachedStructInfo(t)

@@ -511,7 +511,7 @@ func newPointerEncoder(t reflect.Type) encoderFunc {
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
-	if isPositional(t) {
+	if structFields.Positional(t) {
 		return newPositionalEncoder(t)
 	}
 	si := cachedStructInfo(t)

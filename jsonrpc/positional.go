@@ -3,7 +3,6 @@ package jsonrpc
 import (
 	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/harp-rpc/harp/internal/structfields"
 )
@@ -21,38 +20,6 @@ import (
 //
 // It is a JSON array on the wire, its members in declaration order, so that one Go type reads
 // an answer such as ["line\n", 1234, true] over either protocol.
-
-// isPositional reports whether the struct type t is decoded from and encoded as an array.
-func isPositional(t reflect.Type) bool {
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if sf.Name != "_" {
-			continue
-		}
-		for _, k := range structFields.Tags {
-			if tag, ok := sf.Tag.Lookup(k); ok {
-				if hasOption(tag, "array") {
-					return true
-				}
-				break
-			}
-		}
-	}
-	return false
-}
-
-// hasOption reports whether a struct tag's comma-separated options, after its name, include opt.
-func hasOption(tag, opt string) bool {
-	_, opts, _ := strings.Cut(tag, ",")
-	for opts != "" {
-		var o string
-		o, opts, _ = strings.Cut(opts, ",")
-		if o == opt {
-			return true
-		}
-	}
-	return false
-}
 
 // newPositionalDecoder decodes an array into the members of a positional struct, element i into
 // member i. The array must have exactly as many elements as the struct has members: a missing

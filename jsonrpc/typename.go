@@ -43,7 +43,7 @@ func TypeName(t reflect.Type) string {
 	case reflect.Array:
 		return "array"
 	case reflect.Struct:
-		if isPositional(t) {
+		if structFields.Positional(t) {
 			return "array"
 		}
 		return "object"

@@ -628,7 +628,7 @@ func newPointerEncoder(t reflect.Type) encoderFunc {
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
-	if isPositional(t, "xmlrpc") {
+	if structFields.Positional(t) {
 		return newPositionalEncoder(t)
 	}
 	si := cachedStructInfo(t)

@@ -3,7 +3,6 @@ package xmlrpc
 import (
 	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/harp-rpc/harp/internal/structfields"
 )
@@ -19,39 +18,6 @@ import (
 //
 // It is an XML-RPC array on the wire, its members in declaration order: supervisord's
 // tailProcessStdoutLog answers [string, int, bool], which decodes into TailLog.
-
-// isPositional reports whether the struct type t is decoded from and encoded as an array, per
-// the blank field's tag under key.
-func isPositional(t reflect.Type, keys ...string) bool {
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if sf.Name != "_" {
-			continue
-		}
-		for _, k := range keys {
-			if tag, ok := sf.Tag.Lookup(k); ok {
-				if hasOption(tag, "array") {
-					return true
-				}
-				break
-			}
-		}
-	}
-	return false
-}
-
-// hasOption reports whether a struct tag's comma-separated options, after its name, include opt.
-func hasOption(tag, opt string) bool {
-	_, opts, _ := strings.Cut(tag, ",")
-	for opts != "" {
-		var o string
-		o, opts, _ = strings.Cut(opts, ",")
-		if o == opt {
-			return true
-		}
-	}
-	return false
-}
 
 // newPositionalDecoder decodes an array into the members of a positional struct, element i into
 // member i. The array must have exactly as many elements as the struct has members: a missing

@@ -48,7 +48,7 @@ func TypeName(t reflect.Type) string {
 	case reflect.Array:
 		return "array"
 	case reflect.Struct:
-		if isPositional(t, "xmlrpc") {
+		if structFields.Positional(t) {
 			return "array"
 		}
 		return "struct"

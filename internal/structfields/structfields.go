@@ -99,6 +99,31 @@ func (c *Cache) tag(sf reflect.StructField) string {
 	return ""
 }
 
+// Positional reports whether the struct type t is a positional struct: one whose blank field
+// ("_") carries the tag option "array" under the first of c.Tags it has, so that the codecs read
+// it from an array, element i into member i, and write it as one.
+func (c *Cache) Positional(t reflect.Type) bool {
+	for i := range t.NumField() {
+		if sf := t.Field(i); sf.Name == "_" && HasOption(c.tag(sf), "array") {
+			return true
+		}
+	}
+	return false
+}
+
+// HasOption reports whether a struct tag's comma-separated options, after its name, include opt.
+func HasOption(tag, opt string) bool {
+	_, opts, _ := strings.Cut(tag, ",")
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == opt {
+			return true
+		}
+	}
+	return false
+}
+
 func parseTag(tag string) (name string, omitEmpty bool) {
 	name, opts, _ := strings.Cut(tag, ",")
 	for opts != "" {
