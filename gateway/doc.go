@@ -99,6 +99,17 @@
 // its backends are updated with Cluster.SetEndpoints. Pools left out are closed once their calls
 // have finished. Listeners cannot change while running.
 //
+// # Several gateways
+//
+// A gateway keeps no state that another needs: health, counters and the retry budget are its
+// own, and every call runs on one. So several run side by side from one configuration file, and
+// callers reach them the way they would reach any replicated HTTP service: a harp cluster client
+// (cluster.New over the gateways' URLs) fails over between them (TestTwoGatewaysOneKilled); a
+// DNS name with several addresses (cluster.DNS resolves it, other clients pick one); or a
+// virtual IP held by keepalived (VRRP) on the gateways' hosts, moved to a standby when the
+// active host stops answering. A gateway that dies takes only the calls it was carrying: the
+// caller sees a failed connection, retried elsewhere only for idempotent methods.
+//
 // # Observability
 //
 // Status (and /status.json) reports each pool and backend: state, weight, share, calls,

@@ -348,3 +348,51 @@ routes:
 		}
 	}
 }
+
+// Routes by path, by glob and by protocol; a path no route names is 404.
+func TestRouteByPathGlobProtocol(t *testing.T) {
+	a, b, j := newBackend(t, "a"), newBackend(t, "b"), newBackend(t, "j")
+	gw := startGateway(t, fmt.Sprintf(`
+listeners: [{address: LISTEN}]
+pools:
+  a: {backends: [{url: %q}], health: {method: none}}
+  b: {backends: [{url: %q}], health: {method: none}}
+  j: {backends: [{url: %q}], health: {method: none}}
+routes:
+  - {paths: [/json], protocol: jsonrpc, pool: j}
+  - {paths: [/RPC2], methods: ["who?mi", "user.who*"], pool: a}
+  - {paths: [/RPC2, /other], pool: b}
+`, a.url, b.url, j.url), nil)
+	base := strings.TrimSuffix(gw.url, "/RPC2")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		path, method, want string
+		json               bool
+	}{
+		{"/RPC2", "whoami", "a", false},
+		{"/RPC2", "user.whoami", "a", true},
+		{"/other", "whoami", "b", false},
+		{"/json", "whoami", "j", true},
+	} {
+		var opts []client.Option
+		if tc.json {
+			opts = append(opts, client.WithJSONRPC())
+		}
+		var who string
+		if err := newClient(t, base+tc.path, opts...).Call(ctx, tc.method, &who); err != nil || who != tc.want {
+			t.Errorf("%s %s (json %v): %q %v; want %s", tc.path, tc.method, tc.json, who, err, tc.want)
+		}
+	}
+	// XML-RPC on /json: no route takes it.
+	if err := newClient(t, base+"/json").Call(ctx, "whoami", nil); err == nil || !strings.Contains(err.Error(), "no route") {
+		t.Errorf("XML-RPC on /json: %v", err)
+	}
+	resp, err := http.Post(base+"/nowhere", "text/xml", strings.NewReader("<methodCall/>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/nowhere: %d, want 404", resp.StatusCode)
+	}
+}

@@ -4,12 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/harp-rpc/harp/rpc"
+	"github.com/harp-rpc/harp/server"
 )
 
 func writeGatewayConfig(t *testing.T, body string) string {
@@ -108,5 +114,92 @@ func TestGatewayDemo(t *testing.T) {
 	code, out, errOut := harp("gateway", "--demo", "--demo-duration", "5s")
 	if code != ExitOK || !strings.Contains(out, "/status") || !strings.Contains(out, "none failed across a kill and a hang") {
 		t.Errorf("demo: %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// namedServer serves whoami() answering name, for telling backends apart.
+func namedServer(t *testing.T, name string) string {
+	t.Helper()
+	reg, err := rpc.NewRegistry(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.MustRegister("whoami", func() string { return name }, "")
+	cfg := server.DefaultConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	srv, err := server.New(reg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL + "/RPC2"
+}
+
+// SIGHUP reloads the file: the new backend answers; an invalid file is refused and the old
+// configuration goes on.
+func TestGatewaySIGHUP(t *testing.T) {
+	a, b := namedServer(t, "a"), namedServer(t, "b")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	conf := func(backend string) string {
+		return fmt.Sprintf("listeners: [{address: %q}]\npools: {p: {backends: [{url: %q}]}}\nroutes: [{pool: p}]\n", addr, backend)
+	}
+	path := writeGatewayConfig(t, conf(a))
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"gateway", "--config", path, "--watch", "0"}, &syncBuffer{}, &stderr)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(40 * time.Second):
+			t.Error("harp gateway did not stop")
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "serving calls on") { // SIGHUP is caught from here on
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	who := func() string {
+		_, out, _ := harp("call", "http://"+addr+"/RPC2", "whoami")
+		return strings.Trim(strings.TrimSpace(out), `"`)
+	}
+	if w := who(); w != "a" {
+		t.Fatalf("before: %q", w)
+	}
+	hup := func() {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(path, []byte(conf(b)), 0o600)
+	hup()
+	for w := who(); w != "b"; w = who() {
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("after SIGHUP: %q\n%s", w, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	os.WriteFile(path, []byte(conf(b)+"bogus: 1\n"), 0o600)
+	hup()
+	for !strings.Contains(stderr.String(), "reload refused") {
+		if time.Now().After(deadline.Add(20 * time.Second)) {
+			t.Fatalf("no refusal logged: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if w := who(); w != "b" || !strings.Contains(stderr.String(), `unknown field \"bogus\"`) {
+		t.Errorf("after an invalid file: %q\n%s", w, stderr.String())
 	}
 }
