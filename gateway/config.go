@@ -62,6 +62,11 @@ type Limits struct {
 	MaxBatch      int   `yaml:"max_batch"`       // most entries of a JSON-RPC batch or multicall
 	MaxValues     int   `yaml:"max_values"`      // most values of one JSON-RPC body
 	MaxHeaderSize int   `yaml:"max_header_size"` // largest request header in bytes
+	// MaxConns caps the connections open at once on each listener, MaxConnsPerPeer those from
+	// one address (a unix socket is one peer); past them a connection is closed at once. They are
+	// read when the listeners open: a reload does not change them.
+	MaxConns        int `yaml:"max_conns"`
+	MaxConnsPerPeer int `yaml:"max_conns_per_peer"`
 	// ReadHeaderTimeout bounds reading a request's headers; BodyTimeout its body.
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	BodyTimeout       time.Duration `yaml:"body_timeout"`
@@ -195,6 +200,8 @@ const (
 	DefaultMaxBatch      = 1000
 	DefaultMaxValues     = 1 << 20
 	DefaultMaxHeaderSize = 64 << 10
+	DefaultMaxConns      = 10000 // as server's
+	DefaultMaxConnsPeer  = 2500  // a quarter, as server's
 	DefaultMaxInFlight   = 1024
 )
 
@@ -206,6 +213,8 @@ func DefaultLimits() Limits {
 		MaxBatch:          DefaultMaxBatch,
 		MaxValues:         DefaultMaxValues,
 		MaxHeaderSize:     DefaultMaxHeaderSize,
+		MaxConns:          DefaultMaxConns,
+		MaxConnsPerPeer:   DefaultMaxConnsPeer,
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyTimeout:       30 * time.Second,
 		CallTimeout:       30 * time.Second,

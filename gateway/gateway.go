@@ -42,6 +42,7 @@ type Gateway struct {
 	idBase string
 	idSeq  atomic.Uint64
 
+	refusedConns   atomic.Int64 // connections closed for the connection limits
 	reloads        atomic.Int64
 	reloadFailures atomic.Int64
 	lastReload     atomic.Pointer[ReloadResult]

@@ -22,6 +22,7 @@ func TestTenThousandIdleConnections(t *testing.T) {
 	b := newBackend(t, "b")
 	gw := startGateway(t, fmt.Sprintf(`
 listeners: [{address: LISTEN}]
+limits: {max_conns: 12000, max_conns_per_peer: 12000}
 pools: {p: {backends: [{url: %q}], health: {method: none}}}
 routes: [{pool: p}]
 `, b.url), nil)

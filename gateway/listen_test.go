@@ -114,3 +114,45 @@ routes: [{pool: p}]
 		t.Error("a stalled body reached the backend")
 	}
 }
+
+// Past max_conns_per_peer a new connection is closed at once; a freed slot serves again.
+func TestConnectionLimits(t *testing.T) {
+	b := newBackend(t, "b")
+	gw := startGateway(t, fmt.Sprintf(`
+listeners: [{address: LISTEN}]
+limits: {max_conns_per_peer: 3}
+pools: {p: {backends: [{url: %q}], health: {method: none}}}
+routes: [{pool: p}]
+`, b.url), nil)
+	addr := strings.TrimSuffix(strings.TrimPrefix(gw.url, "http://"), "/RPC2")
+	var held []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	closed := func(c net.Conn) bool {
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		_, err := c.Read(make([]byte, 1))
+		return err == io.EOF
+	}
+	extra, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	if !closed(extra) {
+		t.Error("a fourth connection from one peer was kept")
+	}
+	held[0].Close()
+	waitFor(t, 5*time.Second, func() bool {
+		var sum int
+		return newClient(t, gw.url).Call(context.Background(), "add", &sum, 1, 2) == nil && sum == 3
+	})
+	if n := gw.gw.Status().RefusedConns; n < 1 {
+		t.Errorf("refused connections %d", n)
+	}
+}

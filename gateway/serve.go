@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,7 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 		}
 	}
 	for i, l := range cfg.Listeners {
-		ln, err := listen(l.Address, l.TLS)
+		ln, err := listen(l.Address, l.TLS, cfg.Limits, &g.refusedConns)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("gateway: listeners[%d] %s: %w", i, l.Address, err)
@@ -36,7 +37,7 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 		servers = append(servers, g.httpServer(g.Handler(), cfg.Limits))
 	}
 	if cfg.Admin.Address != "" {
-		ln, err := listen(cfg.Admin.Address, nil)
+		ln, err := listen(cfg.Admin.Address, nil, cfg.Limits, &g.refusedConns)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("gateway: admin %s: %w", cfg.Admin.Address, err)
@@ -82,9 +83,10 @@ func (g *Gateway) httpServer(h http.Handler, lim Limits) *http.Server {
 	}
 }
 
-// listen opens a TCP (host:port) or unix (unix:/path) listener, with TLS when t is set. A stale
-// unix socket file is removed first.
-func listen(addr string, t *TLS) (net.Listener, error) {
+// listen opens a TCP (host:port) or unix (unix:/path) listener within the connection limits,
+// with TLS when t is set (the limits apply before the handshake). A stale unix socket file is
+// removed first.
+func listen(addr string, t *TLS, lim Limits, refused *atomic.Int64) (net.Listener, error) {
 	var ln net.Listener
 	var err error
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
@@ -95,8 +97,12 @@ func listen(addr string, t *TLS) (net.Listener, error) {
 	} else {
 		ln, err = net.Listen("tcp", addr)
 	}
-	if err != nil || t == nil {
-		return ln, err
+	if err != nil {
+		return nil, err
+	}
+	ln = limitListener(ln, lim.MaxConns, lim.MaxConnsPerPeer, refused)
+	if t == nil {
+		return ln, nil
 	}
 	tc, err := tlsConfig(t)
 	if err != nil {

@@ -13,6 +13,7 @@ type Status struct {
 	Reloads         int64         `json:"reloads"`
 	ReloadFailures  int64         `json:"reload_failures"`
 	LastReloadError string        `json:"last_reload_error,omitempty"`
+	RefusedConns    int64         `json:"refused_conns"` // closed for the connection limits
 	Pools           []PoolStatus  `json:"pools"`
 	Events          []EventStatus `json:"events"`
 }
@@ -63,7 +64,8 @@ type EventStatus struct {
 // Status returns a snapshot of every pool and the last backend state changes.
 func (g *Gateway) Status() Status {
 	s := g.state.Load()
-	st := Status{Time: time.Now(), LoadedAt: s.loadedAt, Reloads: g.reloads.Load(), ReloadFailures: g.reloadFailures.Load()}
+	st := Status{Time: time.Now(), LoadedAt: s.loadedAt, Reloads: g.reloads.Load(), ReloadFailures: g.reloadFailures.Load(),
+		RefusedConns: g.refusedConns.Load()}
 	if r := g.lastReload.Load(); r != nil && r.Err != nil {
 		st.LastReloadError = r.Err.Error()
 	}

@@ -134,6 +134,7 @@ func (v *verifier) limits() {
 	}{
 		{"max_body_size", l.MaxBodySize}, {"max_depth", int64(l.MaxDepth)}, {"max_batch", int64(l.MaxBatch)},
 		{"max_values", int64(l.MaxValues)}, {"max_header_size", int64(l.MaxHeaderSize)},
+		{"max_conns", int64(l.MaxConns)}, {"max_conns_per_peer", int64(l.MaxConnsPerPeer)},
 		{"read_header_timeout", int64(l.ReadHeaderTimeout)}, {"body_timeout", int64(l.BodyTimeout)},
 		{"call_timeout", int64(l.CallTimeout)}, {"write_timeout", int64(l.WriteTimeout)},
 		{"idle_timeout", int64(l.IdleTimeout)}, {"shutdown_timeout", int64(l.ShutdownTimeout)},
