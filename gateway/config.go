@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/server"
 )
 
 // Config is a gateway's whole configuration, as read from its YAML file by Load or Parse. Build
@@ -205,22 +206,25 @@ const (
 	DefaultMaxInFlight   = 1024
 )
 
-// DefaultLimits returns the limits a configuration starts from.
+// DefaultLimits returns the limits a configuration starts from: server.DefaultConfig's where
+// server has the same limit (body size, depth, batch, values, header size and timeouts, the
+// connection caps), and a 30 s call timeout, which server leaves to its handlers.
 func DefaultLimits() Limits {
+	sc := server.DefaultConfig()
 	return Limits{
-		MaxBodySize:       DefaultMaxBodySize,
-		MaxDepth:          DefaultMaxDepth,
-		MaxBatch:          DefaultMaxBatch,
-		MaxValues:         DefaultMaxValues,
-		MaxHeaderSize:     DefaultMaxHeaderSize,
+		MaxBodySize:       sc.MaxBodySize,
+		MaxDepth:          sc.MaxDepth,
+		MaxBatch:          sc.MaxBatch,
+		MaxValues:         sc.MaxValues,
+		MaxHeaderSize:     sc.MaxHeaderBytes,
 		MaxConns:          DefaultMaxConns,
 		MaxConnsPerPeer:   DefaultMaxConnsPeer,
-		ReadHeaderTimeout: 10 * time.Second,
-		BodyTimeout:       30 * time.Second,
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		BodyTimeout:       sc.BodyTimeout,
 		CallTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ShutdownTimeout:   30 * time.Second,
+		WriteTimeout:      sc.WriteTimeout,
+		IdleTimeout:       sc.IdleTimeout,
+		ShutdownTimeout:   sc.ShutdownTimeout,
 	}
 }
 

@@ -25,6 +25,7 @@
 //	harp_gateway_backend_mttr_seconds              gauge      pool, backend
 //	harp_gateway_backend_latency_seconds           gauge      pool, backend, quantile (0.5, 0.99)
 //	harp_gateway_reloads_total                     counter    result (ok, refused)
+//	harp_gateway_refused_conns_total               counter    (connections over the limits)
 //
 // Outcomes are gateway.Outcome's: ok, fault, error, timeout, overload, refused. The method
 // label is bounded: the first MaxMethods distinct names that a route took get a label of their

@@ -27,6 +27,7 @@ var (
 	beMTTR        = desc("harp_gateway_backend_mttr_seconds", "Mean time to recover.", "pool", "backend")
 	beLatency     = desc("harp_gateway_backend_latency_seconds", "Latency quantiles since it joined.", "pool", "backend", "quantile")
 	reloads       = desc("harp_gateway_reloads_total", "Configuration reloads, applied or refused.", "result")
+	refusedConns  = desc("harp_gateway_refused_conns_total", "Connections closed for the connection limits.")
 )
 
 // states are every cluster.State's name, for harp_gateway_backend_state.
@@ -40,7 +41,7 @@ type poolCollector struct{ m *Gateway }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolCalls, poolRetries, poolInFlight, poolOverloads, beUp, beState, beCalls,
-		beFailures, beInFlight, beWeight, beEjections, beAvail, beMTBF, beMTTR, beLatency, reloads} {
+		beFailures, beInFlight, beWeight, beEjections, beAvail, beMTBF, beMTTR, beLatency, reloads, refusedConns} {
 		ch <- d
 	}
 }
@@ -59,6 +60,7 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(reloads, float64(st.Reloads), "ok")
 	counter(reloads, float64(st.ReloadFailures), "refused")
+	counter(refusedConns, float64(st.RefusedConns))
 	for _, p := range st.Pools {
 		counter(poolCalls, float64(p.Calls), p.Name)
 		counter(poolRetries, float64(p.Retries), p.Name)
