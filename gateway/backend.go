@@ -96,6 +96,7 @@ type BackendError struct {
 	tmo    bool
 }
 
+// Error returns "gateway: backend URL: op: [HTTP status: ]cause", noting a request not sent.
 func (e *BackendError) Error() string {
 	s := "gateway: backend " + e.URL + ": " + e.Op
 	if e.Status != 0 {

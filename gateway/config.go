@@ -194,16 +194,12 @@ type Hedge struct {
 	MaxAttempts int           `yaml:"max_attempts"`
 }
 
-// Default limits and settings, as server's: safe on untrusted input.
+// Defaults the gateway has of its own (the others are server.DefaultConfig's, see
+// DefaultLimits).
 const (
-	DefaultMaxBodySize   = 16 << 20
-	DefaultMaxDepth      = 100
-	DefaultMaxBatch      = 1000
-	DefaultMaxValues     = 1 << 20
-	DefaultMaxHeaderSize = 64 << 10
-	DefaultMaxConns      = 10000 // as server's
-	DefaultMaxConnsPeer  = 2500  // a quarter, as server's
-	DefaultMaxInFlight   = 1024
+	DefaultMaxConns     = 10000 // connections at once per listener, as server's MaxConns
+	DefaultMaxConnsPeer = 2500  // from one address: a quarter, as server's PeerShare
+	DefaultMaxInFlight  = 1024  // calls in flight per pool
 )
 
 // DefaultLimits returns the limits a configuration starts from: server.DefaultConfig's where
