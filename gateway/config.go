@@ -99,8 +99,11 @@ type Route struct {
 
 // Pool is a set of equivalent backends behind one cluster.Cluster.
 type Pool struct {
-	// Backends are the servers of the pool; at least one.
+	// Backends are the servers of the pool; at least one, unless Registry gives them.
 	Backends []Backend `yaml:"backends"`
+	// Registry, instead of Backends, takes the pool's backends from the registry on NATS
+	// JetStream as instances announce themselves, change and leave.
+	Registry *RegistrySource `yaml:"registry"`
 	// Protocol is the one protocol the backends speak, "xmlrpc" or "jsonrpc": calls in the other
 	// are bridged (translated both ways with the codecs' value mapping), and health checks use
 	// it. Empty (the default) forwards each body in the caller's protocol, as harp servers take

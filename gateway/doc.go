@@ -18,6 +18,7 @@
 //	limits.*                  Limits                body size, depth, batch, values, header size, timeouts
 //	routes[]                  Route                 paths, methods (exact, prefix.*, glob), protocol -> pool
 //	pools.NAME.backends[]     Backend               url (http, https, unix://), weight, backup
+//	pools.NAME.registry       RegistrySource        backends from the registry on NATS: nats, service, bucket, master_only
 //	pools.NAME.policy, mode   cluster.Config        balancing policy; failover, failfast, forking, broadcast
 //	pools.NAME.idempotent     cluster.MethodConfig  method patterns retried after failures that may have run
 //	pools.NAME.max_in_flight  (the gateway's)       calls in flight past which callers get an overload answer

@@ -25,7 +25,7 @@ routes:
 `))
 	fmt.Println(err)
 	// Output:
-	// gateway: gw.yaml:6:5: pools.users.max_inflight: unknown field "max_inflight"; want one of attempt_timeout, backends, breaker, health, hedge, idempotent, max_in_flight, mode, multicall, outlier, policy, protocol, retry, retry_after, slow_start
+	// gateway: gw.yaml:6:5: pools.users.max_inflight: unknown field "max_inflight"; want one of attempt_timeout, backends, breaker, health, hedge, idempotent, max_in_flight, mode, multicall, outlier, policy, protocol, registry, retry, retry_after, slow_start
 }
 
 // A gateway in front of a harp server, routing user.* to it, mounted as an http.Handler.

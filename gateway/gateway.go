@@ -164,7 +164,7 @@ func (g *Gateway) retire(old *state, dropped []*pool, limit time.Duration) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		for _, p := range dropped {
-			p.cluster.Close()
+			p.close()
 		}
 	}()
 }

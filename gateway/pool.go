@@ -55,7 +55,7 @@ func (p *Pool) clusterConfig() (*cluster.Config, error) {
 // then keeps the running cluster (its health state and connections) and only sets its endpoints.
 func sameCluster(a, b *Pool) bool {
 	x, y := *a, *b
-	x.Backends, y.Backends = nil, nil
+	x.Backends, y.Backends = nil, nil // a registry pool keeps following its registry
 	x.MaxInFlight, y.MaxInFlight = 0, 0
 	x.RetryAfter, y.RetryAfter = 0, 0
 	return reflect.DeepEqual(x, y)
@@ -68,7 +68,16 @@ type pool struct {
 	cluster    *cluster.Cluster
 	counters   *counters // shared with the pool it replaced when the cluster is kept
 	idempotent []pattern
-	hashed     bool // the policy hashes: pass the method as the hash key
+	hashed     bool    // the policy hashes: pass the method as the hash key
+	source     *source // the registry the cluster follows, when Registry gives the backends
+}
+
+// close closes the pool's cluster and stops following its registry.
+func (p *pool) close() {
+	if p.source != nil {
+		p.source.close()
+	}
+	p.cluster.Close()
 }
 
 // counters are a pool's figures that outlive a reload which keeps its cluster.
@@ -84,6 +93,12 @@ func newPool(name string, cfg *Pool, limits Limits) (*pool, error) {
 		return nil, err
 	}
 	eps := endpoints(cfg)
+	var src *source
+	if cfg.Registry != nil {
+		if src, eps, err = openSource(cfg.Registry); err != nil {
+			return nil, err
+		}
+	}
 	factory := func(ep cluster.Endpoint) (cluster.Caller, error) {
 		t, err := newBackendTransport(ep.URL, limits.MaxBodySize)
 		if err != nil {
@@ -99,13 +114,19 @@ func newPool(name string, cfg *Pool, limits Limits) (*pool, error) {
 	}
 	c, err := cluster.New(eps, factory, cc)
 	if err != nil {
+		if src != nil {
+			src.close()
+		}
 		return nil, err
 	}
-	return compilePool(name, cfg, c, new(counters)), nil
+	if src != nil {
+		src.follow(c)
+	}
+	return compilePool(name, cfg, c, new(counters), src), nil
 }
 
-func compilePool(name string, cfg *Pool, c *cluster.Cluster, n *counters) *pool {
-	p := &pool{name: name, cfg: cfg, cluster: c, counters: n}
+func compilePool(name string, cfg *Pool, c *cluster.Cluster, n *counters, src *source) *pool {
+	p := &pool{name: name, cfg: cfg, cluster: c, counters: n, source: src}
 	for _, s := range cfg.Idempotent {
 		pat, _ := compilePattern(s) // verified
 		p.idempotent = append(p.idempotent, pat)

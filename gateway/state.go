@@ -59,10 +59,12 @@ func build(cfg *Config, old *state) (*state, []*pool, error) {
 		pc := cfg.Pools[name]
 		if old != nil {
 			if op, ok := old.pools[name]; ok && sameCluster(op.cfg, pc) {
-				if err := op.cluster.SetEndpoints(endpoints(pc)); err != nil {
-					errs = append(errs, fmt.Errorf("gateway: pool %s: %w", name, err))
+				if op.source == nil { // a registry pool's watcher sets its endpoints
+					if err := op.cluster.SetEndpoints(endpoints(pc)); err != nil {
+						errs = append(errs, fmt.Errorf("gateway: pool %s: %w", name, err))
+					}
 				}
-				s.pools[name] = compilePool(name, pc, op.cluster, op.counters)
+				s.pools[name] = compilePool(name, pc, op.cluster, op.counters, op.source)
 				kept[op] = true
 				continue
 			}
@@ -77,7 +79,7 @@ func build(cfg *Config, old *state) (*state, []*pool, error) {
 	if len(errs) > 0 {
 		for name, p := range s.pools {
 			if old == nil || old.pools[name] == nil || old.pools[name].cluster != p.cluster {
-				p.cluster.Close()
+				p.close()
 			}
 		}
 		return nil, nil, errors.Join(errs...)

@@ -167,8 +167,18 @@ func (v *verifier) pools() {
 }
 
 func (v *verifier) pool(path string, p *Pool) {
-	if len(p.Backends) == 0 {
-		v.bad(path+".backends", "want at least one backend, such as {url: http://127.0.0.1:8000/RPC2}")
+	switch r := p.Registry; {
+	case r != nil && len(p.Backends) > 0:
+		v.bad(path+".registry", "want backends or a registry, not both")
+	case r != nil:
+		if !strings.HasPrefix(r.NATS, "nats://") && !strings.HasPrefix(r.NATS, "tls://") {
+			v.bad(path+".registry.nats", "want a NATS URL such as nats://127.0.0.1:4222, got %q", r.NATS)
+		}
+		if r.Service == "" {
+			v.bad(path+".registry.service", "want the name of the announced service")
+		}
+	case len(p.Backends) == 0:
+		v.bad(path+".backends", "want at least one backend, such as {url: http://127.0.0.1:8000/RPC2}, or a registry")
 	}
 	seen := map[string]bool{}
 	for i, b := range p.Backends {

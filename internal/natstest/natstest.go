@@ -29,7 +29,12 @@ func Start(t testing.TB) *natsd.Server {
 // Connect starts a server as Start does and returns a connection to it, closed with t.
 func Connect(t testing.TB) *nats.Conn {
 	t.Helper()
-	s := Start(t)
+	return Dial(t, Start(t))
+}
+
+// Dial returns a connection to s, closed with t.
+func Dial(t testing.TB, s *natsd.Server) *nats.Conn {
+	t.Helper()
 	nc, err := nats.Connect(s.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +47,13 @@ func Connect(t testing.TB) *nats.Conn {
 // and the connection.
 func JetStream(t testing.TB) (jetstream.JetStream, *nats.Conn) {
 	t.Helper()
-	nc := Connect(t)
+	return JetStreamOf(t, Start(t))
+}
+
+// JetStreamOf returns a JetStream context on a new connection to s, and the connection.
+func JetStreamOf(t testing.TB, s *natsd.Server) (jetstream.JetStream, *nats.Conn) {
+	t.Helper()
+	nc := Dial(t, s)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
