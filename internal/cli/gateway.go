@@ -23,9 +23,10 @@ func init() { register(gatewayCommand) }
 var gatewayCommand = &Command{
 	Name: "gateway",
 	Args: "",
-	Summary: "Run a protocol-aware XML-RPC/JSON-RPC gateway from a YAML file (--config FILE),\n" +
-		"check one without serving (--check FILE), or watch one fail over live (--demo). SIGHUP, a change of the file and POST /reload\n" +
-		"on the admin listener reload it; an invalid file is refused and the running config goes on.\n" +
+	Summary: "Run a protocol-aware gateway in front of an XML-RPC/JSON-RPC fleet.\n" +
+		"From a YAML file (--config FILE); --check FILE validates one without serving; --demo\n" +
+		"shows one fail over live. SIGHUP, a change of the file and POST /reload on the admin\n" +
+		"listener reload it; an invalid file is refused and the running config goes on.\n" +
 		"The admin listener serves /metrics, /status, /status.json, /healthz and /readyz.",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		config := fs.String("config", "", "serve the gateway configured in this YAML `file`")
