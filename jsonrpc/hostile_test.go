@@ -28,6 +28,19 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
+// leastAllocated is the fewest bytes allocated by any of three runs of f, with one P as
+// testing.AllocsPerRun runs: TotalAlloc counts the whole process, and the runtime and other
+// goroutines of the test binary allocate now and then while f runs (4,240 bytes where f takes
+// under 4 KiB, once in a CI run under -race).
+func leastAllocated(f func()) uint64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	least := allocated(f)
+	for range 2 {
+		least = min(least, allocated(f))
+	}
+	return least
+}
+
 func TestDepthLimit(t *testing.T) {
 	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 	var v any
@@ -246,7 +259,7 @@ func TestManyParams(t *testing.T) {
 	var reqs []jsonrpc.Request
 	var err error
 	o := jsonrpc.DecodeOptions{MaxValues: 2_000_000}
-	if n := allocated(func() { reqs, _, err = o.DecodeRequests(body) }); err != nil || n > 4<<10 {
+	if n := leastAllocated(func() { reqs, _, err = o.DecodeRequests(body) }); err != nil || n > 4<<10 {
 		t.Fatalf("decoding allocated %d bytes, %v", n, err)
 	}
 	r := &reqs[0]
