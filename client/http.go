@@ -127,9 +127,21 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	st.refs.Store(2) // this function, and the first body reader
 	st.body = bodyReader{st: st, b: *reqBuf}
 	st.trace = httptrace.ClientTrace{GotConn: st.gotConn}
-	req := tmpl.WithContext(httptrace.WithClientTrace(ctx, &st.trace))
+	rctx := ctx
+	attempt, hasAttempt := rpc.AttemptTimeout(ctx)
+	if hasAttempt {
+		// the attempt's clock starts once connected (see rpc.WithAttemptTimeout)
+		var stop func()
+		rctx, stop = st.attemptClock(ctx, attempt)
+		defer stop()
+	}
+	req := tmpl.WithContext(httptrace.WithClientTrace(rctx, &st.trace))
 	if dl, ok := ctx.Deadline(); ok {
-		req.Header = withTrace(tmpl.Header, time.Until(dl), true, rpc.RequestID(ctx))
+		left := time.Until(dl)
+		if hasAttempt {
+			left = min(left, attempt) // the server gets what the attempt has, not the connect's
+		}
+		req.Header = withTrace(tmpl.Header, left, true, rpc.RequestID(ctx))
 	} else if id := rpc.RequestID(ctx); id != "" {
 		req.Header = withTrace(tmpl.Header, 0, false, id)
 	}
@@ -141,7 +153,7 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	st.release() // RoundTrip has returned: no more GetBody
 	if err != nil {
 		op, sent := t.outcome(st, err)
-		return dst, newTransportError(ctx, method, t.ep.redacted, op, sent, err)
+		return dst, newTransportError(ctx, method, t.ep.redacted, op, sent, st.attemptErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK && (proto != jsonTmpl || resp.StatusCode != http.StatusNoContent) {
@@ -153,10 +165,13 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 		if isBadEncoding(err) {
 			return dst, &ResponseError{Method: method, URL: t.ep.redacted, Offset: -1, Err: err}
 		}
-		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, err)
+		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, st.attemptErr(err))
 	}
 	if err := late(ctx); err != nil {
 		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, err)
+	}
+	if st.attemptOver() {
+		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, errAttemptTimeout)
 	}
 	return body, nil
 }
@@ -257,11 +272,13 @@ type callState struct {
 	start   atomic.Int64                 // its byte count when the attempt got it
 	wrote   atomic.Bool                  // an earlier attempt wrote bytes
 	unknown atomic.Bool                  // an attempt used a connection whose writes are not counted
+	attempt *attemptState                // the clock of rpc.WithAttemptTimeout, when the call has one
 }
 
 // gotConn records the connection an attempt uses. The transport may make several attempts
 // (it retries on a fresh connection when a reused one failed before anything was written).
 func (st *callState) gotConn(info httptrace.GotConnInfo) {
+	st.armAttempt()
 	if prev := st.counted.Load(); prev != nil && prev.written.Load() > st.start.Load() {
 		st.wrote.Store(true)
 	}

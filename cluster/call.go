@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"time"
+
+	"github.com/harp-rpc/harp/rpc"
 )
 
 // Call calls method with args on the cluster and decodes the answer into reply (which may be
@@ -113,13 +115,19 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 	start := c.now()
 	actx, cancel := ctx, context.CancelFunc(nil)
 	if timeout > 0 {
-		// a caller's deadline sooner than the attempt timeout makes a timer of our own useless
-		if dl, ok := ctx.Deadline(); !ok || dl.Sub(start) > timeout {
-			shared, ok := c.deadlines[timeout].context(ctx, time.Now())
+		bound := timeout
+		if c.cfg.ConnectTimeout > 0 {
+			// the transport starts timeout once connected; the context covers the connect too
+			bound += c.cfg.ConnectTimeout
+			actx = rpc.WithAttemptTimeout(ctx, timeout)
+		}
+		// a caller's deadline sooner than the attempt's bound makes a timer of our own useless
+		if dl, ok := ctx.Deadline(); !ok || dl.Sub(start) > bound {
+			shared, ok := c.deadlines[bound].context(actx, time.Now())
 			if ok {
 				actx = shared
 			} else {
-				actx, cancel = context.WithTimeout(ctx, timeout)
+				actx, cancel = context.WithTimeout(actx, bound)
 			}
 		}
 	}

@@ -38,6 +38,13 @@ type Config struct {
 	// cannot be cancelled (context.Background, or one that only carries values), attempts that
 	// start within the same 5 ms share one timer, so an attempt may run up to 5 ms longer.
 	AttemptTimeout time.Duration
+	// ConnectTimeout, when positive, gives an attempt's connect a clock of its own: an attempt
+	// may wait up to ConnectTimeout for its connection, and its AttemptTimeout (or its method's
+	// Timeout) starts once connected, for Callers whose transport can tell (rpc.WithAttemptTimeout;
+	// harp's HTTP client can). A server whose listen backlog is full (Python's
+	// SimpleXMLRPCServer has 5) drops SYNs that are sent again after 1 s: with 0, the default,
+	// the connect counts within AttemptTimeout and such a stall fails the attempt.
+	ConnectTimeout time.Duration
 	// Methods overrides the call mode and settings per method. A key is a method's name, or a
 	// pattern in which '*' matches any run of characters and '?' one ("supervisor.get*",
 	// "system.*"), so that a service's read-only methods are declared idempotent at once. An
@@ -249,6 +256,8 @@ func VerifyConfig(c *Config) error {
 	switch {
 	case c.AttemptTimeout < 0:
 		return bad("AttemptTimeout", "negative")
+	case c.ConnectTimeout < 0:
+		return bad("ConnectTimeout", "negative")
 	case c.Retry.MaxAttempts < 1:
 		return bad("Retry.MaxAttempts", "must be at least 1")
 	case c.Retry.BaseBackoff < 0 || c.Retry.MaxBackoff < c.Retry.BaseBackoff:

@@ -92,5 +92,10 @@ func newDeadlines(cfg *Config) map[time.Duration]*sharedDeadline {
 	for _, mc := range cfg.Methods {
 		add(mc.Timeout)
 	}
+	if cfg.ConnectTimeout > 0 { // attempts then run under their connect allowance too
+		for d := range m {
+			add(d + cfg.ConnectTimeout)
+		}
+	}
 	return m
 }

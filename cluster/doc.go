@@ -67,8 +67,13 @@
 // retried elsewhere even for methods that are not idempotent; the HTTP client keeps dialing in the
 // background after such an attempt, bounded by its own connect timeout (client.WithDialTimeout,
 // 30 s by default; harp's commands take --connect-timeout), and the connection it makes serves the
-// next call. Give AttemptTimeout more than one SYN retransmit (over 1 s) when first attempts
-// should not fail on a stalled connect at all.
+// next call. To keep first attempts from failing on a stalled connect at all, give the connect a
+// clock of its own: with Config.ConnectTimeout (say 3 s, over two SYN retransmits) an attempt
+// waits that long for its connection and its AttemptTimeout starts once connected
+// (rpc.WithAttemptTimeout; harp's HTTP client honours it, a Caller that cannot tell when it is
+// connected is bounded by ConnectTimeout plus AttemptTimeout). TestClusterConnectTimeout (in
+// package client) shows it against a listener whose backlog is full: answered after 1.01 s within
+// one 300 ms attempt, where the attempt fails without it.
 //
 // # Policies
 //
