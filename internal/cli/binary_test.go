@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"github.com/harp-rpc/harp/internal/peertest"
 
 	"bufio"
@@ -18,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,11 +240,18 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 }
 
 // slowReader reads at most 32 KiB per millisecond.
-type slowReader struct{ r io.Reader }
+type slowReader struct {
+	r   io.Reader
+	cut *atomic.Int64 // counts bodies whose reading failed (the client cut them short); may be nil
+}
 
 func (s *slowReader) Read(p []byte) (int, error) {
 	time.Sleep(time.Millisecond)
-	return s.r.Read(p[:min(len(p), 32<<10)])
+	n, err := s.r.Read(p[:min(len(p), 32<<10)])
+	if err != nil && err != io.EOF && s.cut != nil {
+		s.cut.Add(1)
+	}
+	return n, err
 }
 
 // rawHTTPServer answers every request with the bytes of answer, headers included, then closes
@@ -407,19 +416,25 @@ func TestBinaryBenchStopsCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// sink takes the twelve 100 KiB arguments below (one command-line argument holds at most
+	// 128 KiB), so that every call succeeds and only the interrupt can cut one short.
+	srv.Registry().MustRegister("sink", func(a, b, c, d, e, f, g, h, i, j, k, l string) int {
+		return len(a + b + c + d + e + f + g + h + i + j + k + l)
+	}, "")
 	// The body arrives slowly, as over a real network, so that a call cut short is cut mid-body.
+	var cut atomic.Int64
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = struct {
 			io.Reader
 			io.Closer
-		}{&slowReader{r: r.Body}, r.Body}
+		}{&slowReader{r: r.Body, cut: &cut}, r.Body}
 		srv.ServeHTTP(w, r)
 	}))
 	ts.Listener = smallBufferListener{ts.Listener}
 	ts.Start()
 	defer ts.Close()
 	// 1.2 MB bodies, more than the kernel buffers hold, so a call cut short is cut mid-write.
-	args := []string{"bench", ts.URL, "--method", "echo", "--concurrency", "4", "--duration", "1m"}
+	args := []string{"bench", ts.URL, "--method", "sink", "--concurrency", "4", "--duration", "1m"}
 	for range 12 {
 		args = append(args, "--arg", "s/"+strings.Repeat("x", 100<<10))
 	}
@@ -436,11 +451,50 @@ func TestBinaryBenchStopsCleanly(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != ExitFailure {
 		t.Errorf("interrupted bench: %v, want exit %d\n%s", err, ExitFailure, out.String())
 	}
-	if !strings.Contains(out.String(), "calls ") {
-		t.Errorf("no report after the interrupt:\n%s", out.String())
+	if !strings.Contains(out.String(), "calls ") || strings.Contains(out.String(), "fault") {
+		t.Errorf("no report after the interrupt, or calls that failed:\n%s", out.String())
 	}
 	ts.Close() // waits for the handlers: each has read its body, or failed to
-	if strings.Contains(logs.String(), "truncated") {
-		t.Errorf("the server logged truncated requests:\n%s", logs.String())
+	if n := cut.Load(); n > 0 || strings.Contains(logs.String(), "truncated") {
+		t.Errorf("%d request bodies cut short by the interrupt; the server logged:\n%s", n, logs.String())
+	}
+}
+
+// TestBinaryBenchFinishesCallsInFlight: an interrupted bench lets the calls in flight finish
+// (within its stop grace) instead of cancelling them: no handler sees its call cancelled.
+func TestBinaryBenchFinishesCallsInFlight(t *testing.T) {
+	srv, err := newDemoServer(demoServerConfig{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started, finished, cancelled atomic.Int64
+	srv.Registry().MustRegister("nap", func(ctx context.Context) (int, error) {
+		started.Add(1)
+		select {
+		case <-time.After(300 * time.Millisecond):
+			finished.Add(1)
+			return 1, nil
+		case <-ctx.Done():
+			cancelled.Add(1)
+			return 0, ctx.Err()
+		}
+	}, "")
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	cmd := exec.Command(harpBin, "bench", ts.URL, "--method", "nap", "--concurrency", "4", "--duration", "1m")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); started.Load() < 4 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the first naps are in flight, a third of the way through
+	cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	ts.Close() // waits for the handlers
+	if n := cancelled.Load(); n > 0 || finished.Load() < 4 {
+		t.Errorf("%d calls cancelled by the interrupt, %d finished; bench said:\n%s", n, finished.Load(), out.String())
 	}
 }
