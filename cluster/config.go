@@ -43,7 +43,10 @@ type Config struct {
 	// Timeout) starts once connected, for Callers whose transport can tell (rpc.WithAttemptTimeout;
 	// harp's HTTP client can). A server whose listen backlog is full (Python's
 	// SimpleXMLRPCServer has 5) drops SYNs that are sent again after 1 s: with 0, the default,
-	// the connect counts within AttemptTimeout and such a stall fails the attempt.
+	// the connect counts within AttemptTimeout and such a stall fails the attempt (as not sent,
+	// so it is retried elsewhere). The default is 0 because a Caller that cannot tell when it is
+	// connected (a broker's, one of your own) would have its attempts bounded by ConnectTimeout
+	// plus AttemptTimeout: set it for fleets of HTTP backends with small listen backlogs.
 	ConnectTimeout time.Duration
 	// Methods overrides the call mode and settings per method. A key is a method's name, or a
 	// pattern in which '*' matches any run of characters and '?' one ("supervisor.get*",
