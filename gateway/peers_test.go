@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,57 +20,12 @@ import (
 	"github.com/harp-rpc/harp/server"
 )
 
-const supervisordConf = `[unix_http_server]
-file=%(here)s/supervisor.sock
-
-[supervisord]
-nodaemon=true
-logfile=%(here)s/supervisord.log
-pidfile=%(here)s/supervisord.pid
-childlogdir=%(here)s
-user=root
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[program:sleeper]
-command=/bin/sleep 600
-autostart=true
-startsecs=1
-stopwaitsecs=5
-`
-
 // supervisord behind the gateway over its unix socket, the gateway itself on a unix socket:
 // supervisor.* calls route to it, multicall included (supervisord serves system.multicall).
 func TestSupervisordOverUnixSocket(t *testing.T) {
-	bin := peertest.Command(t, "supervisord")
+	sv := peertest.StartSupervisord(t, peertest.SupervisordConfig{Programs: []peertest.SupervisordProgram{peertest.FineProgram("sleeper")}})
+	sock := strings.TrimPrefix(sv.URL, "unix://")
 	dir := t.TempDir()
-	conf := supervisordConf
-	if os.Geteuid() != 0 {
-		conf = strings.Replace(conf, "user=root\n", "", 1)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "supervisord.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-n", "-c", filepath.Join(dir, "supervisord.conf"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-waited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-waited
-		}
-	})
-	sock := filepath.Join(dir, "supervisor.sock")
-	waitFor(t, 20*time.Second, func() bool { _, err := os.Stat(sock); return err == nil })
 	other := newBackend(t, "other")
 	gsock := filepath.Join(dir, "gw.sock")
 	gw := startGateway(t, fmt.Sprintf(`
@@ -95,7 +48,7 @@ routes:
 		Name string `xmlrpc:"statename"`
 	}
 	if err := c.Call(ctx, "supervisor.getState", &state); err != nil || state.Name != "RUNNING" {
-		t.Fatalf("supervisor.getState through the gateway: %+v %v\n%s", state, err, out.String())
+		t.Fatalf("supervisor.getState through the gateway: %+v %v", state, err)
 	}
 	var version, who string
 	if err := c.MultiCall(ctx, rpc.NewCall("supervisor.getAPIVersion", &version), rpc.NewCall("whoami", &who)); err != nil {
