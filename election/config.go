@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/harp-rpc/harp/internal/kvbucket"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -37,7 +38,7 @@ func VerifyConfig(c *Config) error {
 	switch {
 	case c == nil:
 		return bad("Config", "is nil")
-	case !validName(c.Bucket):
+	case !kvbucket.ValidName(c.Bucket):
 		return bad("Bucket", fmt.Sprintf("%q is not a bucket name ([A-Za-z0-9_-]+)", c.Bucket))
 	case c.Replicas < 1 || c.Replicas > 5:
 		return bad("Replicas", "must be 1 to 5")
@@ -59,32 +60,12 @@ func OpenBucket(ctx context.Context, js jetstream.JetStream, cfg *Config) (jetst
 	if err := VerifyConfig(cfg); err != nil {
 		return nil, err
 	}
-	if kv, err := js.KeyValue(ctx, cfg.Bucket); err == nil {
-		return kv, nil
-	}
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := kvbucket.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket: cfg.Bucket, Description: "harp leader election", History: 1,
 		Replicas: cfg.Replicas, Storage: jetstream.FileStorage, LimitMarkerTTL: cfg.TTL,
 	})
 	if err != nil {
-		if kv2, err2 := js.KeyValue(ctx, cfg.Bucket); err2 == nil {
-			return kv2, nil
-		}
 		return nil, fmt.Errorf("election: bucket %s: %w", cfg.Bucket, err)
 	}
 	return kv, nil
-}
-
-// validName reports whether s is a non-empty run of [A-Za-z0-9_-], at most 128 bytes.
-func validName(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '-') {
-			return false
-		}
-	}
-	return true
 }

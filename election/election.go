@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/harp-rpc/harp/internal/kvbucket"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -67,7 +68,7 @@ func New(ctx context.Context, js jetstream.JetStream, group, id string, cfg *Con
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
-	if !validName(group) || !validName(id) {
+	if !kvbucket.ValidName(group) || !kvbucket.ValidName(id) {
 		return nil, fmt.Errorf("%w: group %q and id %q must be [A-Za-z0-9_-]+", ErrInvalidConfig, group, id)
 	}
 	kv, err := OpenBucket(ctx, js, cfg)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/internal/kvbucket"
 )
 
 // Roles an announcement may carry; "" is a service without master/standby.
@@ -76,9 +77,9 @@ func (a *Announcement) Endpoint() cluster.Endpoint {
 // check reports what makes a unpublishable.
 func (a *Announcement) check() error {
 	switch {
-	case !validName(a.Service):
+	case !kvbucket.ValidName(a.Service):
 		return fmt.Errorf("%w: service %q is not [A-Za-z0-9_-]+", ErrInvalidAnnouncement, a.Service)
-	case !validName(a.ID):
+	case !kvbucket.ValidName(a.ID):
 		return fmt.Errorf("%w: id %q is not [A-Za-z0-9_-]+", ErrInvalidAnnouncement, a.ID)
 	case a.URL == "":
 		return fmt.Errorf("%w: no URL", ErrInvalidAnnouncement)
@@ -125,7 +126,7 @@ func (a *Announcement) clone() *Announcement {
 func NewID() string {
 	host, _ := os.Hostname()
 	host = strings.Map(func(r rune) rune {
-		if r < 128 && validName(string(r)) {
+		if r < 128 && kvbucket.ValidName(string(r)) {
 			return r
 		}
 		return '-'

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/internal/kvbucket"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -68,7 +69,7 @@ func NewWatcher(ctx context.Context, js jetstream.JetStream, service string, fil
 	}
 	pattern := ">"
 	if service != "" {
-		if !validName(service) {
+		if !kvbucket.ValidName(service) {
 			return nil, fmt.Errorf("%w: service %q is not [A-Za-z0-9_-]+", ErrInvalidAnnouncement, service)
 		}
 		pattern = service + ".*"
