@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -17,57 +16,6 @@ import (
 	"github.com/harp-rpc/harp/internal/peertest"
 	"github.com/harp-rpc/harp/xmlrpc"
 )
-
-// startPeer starts cmd, waits (bounded) for it to print "PORT <n>" and returns n. The peer is
-// stopped when the test ends: its stdin is closed, then it is killed.
-func startPeer(t *testing.T, cmd *exec.Cmd) string {
-	t.Helper()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	port := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if p, ok := strings.CutPrefix(sc.Text(), "PORT "); ok {
-				port <- p
-				return
-			}
-		}
-		close(port)
-	}()
-	select {
-	case p, ok := <-port:
-		if !ok {
-			t.Fatalf("%s exited before listening: %s", cmd.Path, stderr.String())
-		}
-		return p
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not start listening within 20s: %s", cmd.Path, stderr.String())
-	}
-	return ""
-}
 
 // encodingRecorder is a RoundTripper that remembers the Content-Encoding of the last response.
 type encodingRecorder struct {
@@ -87,7 +35,7 @@ func (e *encodingRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 // ThreadingMixIn, allow_none and use_builtin_types.
 func TestAgainstCPythonServer(t *testing.T) {
 	py := peertest.Python(t)
-	url := "http://127.0.0.1:" + startPeer(t, exec.Command(py, "testdata/pyserver.py"))
+	url := "http://127.0.0.1:" + peertest.StartPort(t, exec.Command(py, "testdata/pyserver.py"))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	rec := &encodingRecorder{rt: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 64}}

@@ -38,7 +38,7 @@ func buildCServer(t *testing.T) string {
 
 // TestAgainstXmlrpcCServer runs the client against a C server built on xmlrpc-c's Abyss.
 func TestAgainstXmlrpcCServer(t *testing.T) {
-	url := "http://127.0.0.1:" + startPeer(t, exec.Command(buildCServer(t))) + "/RPC2"
+	url := "http://127.0.0.1:" + peertest.StartPort(t, exec.Command(buildCServer(t))) + "/RPC2"
 	// Abyss serves at most 15 connections at once (max_conn) and keeps idle ones for 15 s; a
 	// client opening more waits in the listen queue until one times out. Stay within its cap.
 	c := newClient(t, url, WithMaxConnsPerHost(8))

@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -37,52 +36,8 @@ func startPython(t testing.TB, name, mode, runlog string) *pyBackend {
 		args = append(args, runlog)
 	}
 	cmd := exec.Command(py, args...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGCONT)
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	port := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if p, ok := strings.CutPrefix(sc.Text(), "PORT "); ok {
-				port <- p
-				return
-			}
-		}
-		close(port)
-	}()
-	select {
-	case p, ok := <-port:
-		if !ok {
-			t.Fatalf("pybackend exited: %s", stderr.String())
-		}
-		return &pyBackend{url: "http://127.0.0.1:" + p + "/RPC2", cmd: cmd}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("pybackend did not listen within 20s: %s", stderr.String())
-	}
-	return nil
+	p := peertest.StartPort(t, cmd)
+	return &pyBackend{url: "http://127.0.0.1:" + p + "/RPC2", cmd: cmd}
 }
 
 // CPython backends (threaded and single-threaded) behind the gateway, called by CPython's
