@@ -153,44 +153,43 @@ func pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-// ValueBombs runs n attackers of kind 1 against addr until ctx is done: each posts body (see
-// ValueBomb), reads the answer and starts again.
-func ValueBombs(ctx context.Context, addr string, n int, body []byte, counts *Counts) (wait func(), err error) {
+// attackers runs n attackers against addr (loopback only) until ctx is done, each in a loop:
+// connect with a receive buffer of rcvBuf bytes (0: the system's), count the attempt as sent,
+// and run one on the connection, closed after it. A failed connect waits 50 ms before the next.
+func attackers(ctx context.Context, addr string, n, rcvBuf int, counts *Counts, one func(context.Context, net.Conn)) (wait func(), err error) {
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
 	return run(ctx, n, func(ctx context.Context) {
-		c, done, err := dial(ctx, addr, 0)
+		c, done, err := dial(ctx, addr, rcvBuf)
 		if err != nil {
 			pause(ctx, 50*time.Millisecond)
 			return
 		}
 		defer done()
 		counts.Sent.Add(1)
+		one(ctx, c)
+	}), nil
+}
+
+// ValueBombs runs n attackers of kind 1 against addr until ctx is done: each posts body (see
+// ValueBomb), reads the answer and starts again.
+func ValueBombs(ctx context.Context, addr string, n int, body []byte, counts *Counts) (wait func(), err error) {
+	return attackers(ctx, addr, n, 0, counts, func(ctx context.Context, c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 		if post(c, body, "Content-Encoding: gzip") != nil {
 			counts.Cut.Add(1)
 			return
 		}
 		classify(bufio.NewReader(c), counts)
-	}), nil
+	})
 }
 
 // SlowReaders runs n attackers of kind 2 against addr until ctx is done: each posts body (see
 // EchoCall) over a connection with a 4 KiB receive buffer, reads nothing for hold, and starts
 // again. A connection the server ends early counts as cut.
 func SlowReaders(ctx context.Context, addr string, n int, body []byte, hold time.Duration, counts *Counts) (wait func(), err error) {
-	if err := checkLoopback(addr); err != nil {
-		return nil, err
-	}
-	return run(ctx, n, func(ctx context.Context) {
-		c, done, err := dial(ctx, addr, 4096)
-		if err != nil {
-			pause(ctx, 50*time.Millisecond)
-			return
-		}
-		defer done()
-		counts.Sent.Add(1)
+	return attackers(ctx, addr, n, 4096, counts, func(ctx context.Context, c net.Conn) {
 		if post(c, body, "Content-Encoding: gzip") != nil {
 			counts.Cut.Add(1)
 			return
@@ -217,24 +216,14 @@ func SlowReaders(ctx context.Context, addr string, n int, body []byte, hold time
 		default:
 			counts.Refused.Add(1)
 		}
-	}), nil
+	})
 }
 
 // Tricklers runs n attackers of kind 3 against addr until ctx is done: each sends a call's
 // headers declaring a body of size bytes, then one byte of it every interval, until the server
 // answers or ends the connection, and starts again.
 func Tricklers(ctx context.Context, addr string, n, size int, interval time.Duration, counts *Counts) (wait func(), err error) {
-	if err := checkLoopback(addr); err != nil {
-		return nil, err
-	}
-	return run(ctx, n, func(ctx context.Context) {
-		c, done, err := dial(ctx, addr, 0)
-		if err != nil {
-			pause(ctx, 50*time.Millisecond)
-			return
-		}
-		defer done()
-		counts.Sent.Add(1)
+	return attackers(ctx, addr, n, 0, counts, func(ctx context.Context, c net.Conn) {
 		h := "POST /RPC2 HTTP/1.1\r\nHost: attack\r\nContent-Type: text/xml\r\n" +
 			fmt.Sprintf("Content-Length: %d\r\n\r\n<", size)
 		if _, err := io.WriteString(c, h); err != nil {
@@ -259,7 +248,7 @@ func Tricklers(ctx context.Context, addr string, n, size int, interval time.Dura
 				return
 			}
 		}
-	}), nil
+	})
 }
 
 // Bystander calls add(2,3) over XML-RPC on addr from the loopback address local (another peer
