@@ -410,6 +410,10 @@ func TestBinaryCallSeveralURLs(t *testing.T) {
 	}
 }
 
+// TestBinaryBenchStopsCleanly: an interrupted bench exits 3 with its report, its calls all
+// succeeded, and no body arrived cut short. On loopback the last check cannot catch a bench that
+// cancels its calls (the kernel delivers a closed socket's body whole); that is what
+// TestBinaryBenchFinishesCallsInFlight shows.
 func TestBinaryBenchStopsCleanly(t *testing.T) {
 	var logs syncBuffer
 	srv, err := newDemoServer(demoServerConfig{Log: slog.New(slog.NewTextHandler(&logs, nil))})
