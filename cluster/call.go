@@ -35,8 +35,10 @@ func (c *Cluster) do(ctx context.Context, o *operation) error {
 	}
 	c.calls.Add(1)
 	mode, mc := c.method(ctx, o.method)
-	if _, over := callConfig(ctx); !over && (o.shape == shapeBatch || o.shape == shapeMulti) {
-		mc.Idempotent = o.idempotent(c.methods, &mc)
+	if o.shape == shapeBatch || o.shape == shapeMulti {
+		if _, over := callConfig(ctx); !over { // WithCallConfig decides for the whole batch
+			mc.Idempotent = o.idempotent(c.methods, &mc)
+		}
 	}
 	switch mode {
 	case ModeBroadcast:
