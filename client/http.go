@@ -167,32 +167,13 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 		}
 		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, st.attemptErr(err))
 	}
-	if err := late(ctx); err != nil {
+	if err := rpc.Late(ctx); err != nil {
 		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, err)
 	}
 	if st.attemptOver() {
 		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, errAttemptTimeout)
 	}
 	return body, nil
-}
-
-// late returns the context's error when the call's context ended before its answer was read
-// (its deadline past, even if its timer has not fired yet), and nil otherwise. Such an answer is
-// not returned: the caller has given up, and with the deadline sent on (rpc.TimeoutHeader) the
-// server's own timeout ends the handler at about the same moment, so a late answer is most often
-// the server's timeout fault, which must read as the caller's deadline, not as a fault.
-func late(ctx context.Context) error {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return ctx.Err() // cancellation alone
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if !time.Now().Before(dl) {
-		return context.DeadlineExceeded
-	}
-	return nil
 }
 
 // traceValues holds the values withTrace adds to a request's header, in one allocation: the

@@ -166,11 +166,9 @@ func (t *backendTransport) RoundTrip(ctx context.Context, req *rpc.Request, dst 
 	}
 	_ = reused
 	out, keep, err := t.readAnswer(ctx, bc, req, dst)
-	if err == nil && (ctx.Err() != nil || hasDL && !time.Now().Before(dl)) {
-		// An answer read after the deadline is the caller's timeout, not the answer: with the
-		// deadline sent on (Harp-Timeout) the backend's own end of it answers at about the same
-		// moment, most often with a timeout fault, which must not pass for the call's result.
-		err = t.fail(ctx, "read", true, context.DeadlineExceeded)
+	if lerr := rpc.Late(ctx); err == nil && lerr != nil {
+		// an answer read after the deadline is the caller's timeout, not the answer (rpc.Late)
+		err = t.fail(ctx, "read", true, lerr)
 		out = out[:len(dst)]
 	}
 	if keep && err == nil && !t.closed.Load() {
@@ -197,7 +195,7 @@ func (t *backendTransport) appendHead(b []byte, ctx context.Context, req *rpc.Re
 	b = append(b, "\r\n"...)
 	if hasDL {
 		b = append(b, rpc.TimeoutHeader+": "...)
-		b = append(b, rpc.FormatTimeout(time.Until(dl))...)
+		b = rpc.AppendTimeout(b, time.Until(dl))
 		b = append(b, "\r\n"...)
 	}
 	if id := rpc.RequestID(ctx); id != "" && rpc.ValidRequestID(id) {

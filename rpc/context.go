@@ -127,3 +127,19 @@ func ParseTimeout(s string) (time.Duration, error) {
 	}
 	return time.Duration(n) * unit, nil
 }
+
+// Late returns the error an answer read now must be taken as, or nil: the context's error when
+// it ended, and context.DeadlineExceeded once its deadline has passed even if its timer has not
+// fired yet. A transport returns it instead of a late answer: the caller has given up, and with
+// the deadline sent on (TimeoutHeader) the server's own end of it answers at about the same
+// moment, most often with a timeout fault, which must read as the caller's deadline, not as a
+// fault of the method.
+func Late(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}

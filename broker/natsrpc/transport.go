@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/harp-rpc/harp/broker"
+	"github.com/harp-rpc/harp/rpc"
 )
 
 func init() {
@@ -202,6 +203,9 @@ func (t *Transport) Call(ctx context.Context, target broker.Target, m *broker.Me
 		return dst, &broker.TransportError{Op: "call", Target: target, Method: m.Method, Err: err}
 	}
 	resp, err := t.nc.RequestMsgWithContext(ctx, msg)
+	if err == nil {
+		err = rpc.Late(ctx) // a late answer is the caller's timeout, as over HTTP
+	}
 	if err != nil {
 		return dst, t.fail("call", target, m.Method, err)
 	}
