@@ -65,7 +65,7 @@ func (c *watchedConn) lateRead(p []byte, n int, err error) (int, error) {
 	if n != 0 || len(p) <= 1 || !errors.Is(err, os.ErrDeadlineExceeded) {
 		return n, err
 	}
-	if c.Conn.SetReadDeadline(time.Now().Add(time.Millisecond)) != nil {
+	if c.Conn.SetReadDeadline(time.Now().Add(c.bg.retry(&c.hc))) != nil {
 		return n, err
 	}
 	n, err2 := c.Conn.Read(p)

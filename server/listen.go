@@ -67,7 +67,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		wd = newWatchdog(0, 0, s.cfg.WriteStallTimeout) // net/http bounds the rest over TLS
 	}
 	hs := s.httpServer(ctx, wd)
-	ln = watchedListener{Listener: ln, wd: wd, peers: s.peers, refused: &s.refused, firstByte: s.cfg.IdleTimeout}
+	ln = watchedListener{Listener: ln, wd: wd, peers: s.peers, refused: &s.refused, firstByte: s.cfg.IdleTimeout,
+		bodyGrace: s.cfg.BodyStallTimeout}
 	stop := make(chan struct{})
 	defer close(stop)
 	if wd != nil {

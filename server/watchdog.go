@@ -55,6 +55,7 @@ type watchedConn struct {
 	peer    *peer // nil: not counted
 	hc      halfClose
 	fb      firstByte
+	bg      bodyGrace
 }
 
 const (
@@ -112,6 +113,7 @@ func (wd *watchdog) connState(nc net.Conn, st http.ConnState) {
 		wd.watch(c)
 	case http.StateActive:
 		c.state.Store(wd.epoch.Load()<<2 | phaseActive)
+		c.bg.arm(&c.hc)
 	case http.StateIdle:
 		c.state.Store(wd.epoch.Load()<<2 | phaseIdle)
 	case http.StateHijacked, http.StateClosed:
@@ -177,6 +179,7 @@ type watchedListener struct {
 	peers     *peers
 	refused   *atomic.Int64
 	firstByte time.Duration // how long a new connection may wait for its first byte (see firstByte)
+	bodyGrace time.Duration // how long a late body may still come (see bodyGrace)
 }
 
 // Accept returns the next connection within the limits.
@@ -194,6 +197,7 @@ func (l watchedListener) Accept() (net.Conn, error) {
 		}
 		wc := &watchedConn{Conn: c, wd: l.wd, peers: l.peers, peer: p}
 		wc.fb.start(l.firstByte)
+		wc.bg.wait = l.bodyGrace
 		if l.wd != nil {
 			l.wd.watch(wc) // before any request: TLS connections never reach connState
 		}

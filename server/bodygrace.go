@@ -1,0 +1,52 @@
+package server
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// bodyGrace gives a request's body, once, the body stall timeout counted from when the server
+// reads it instead of the read deadline net/http set when the request's headers started
+// (ReadTimeout, equal to ReadHeaderTimeout: 1 s), which the first read of the body inherits (see
+// deadlineReader). net/http's client flushes a request's headers before a body that is not a
+// bytes or strings reader (harp's client's is not), so the body comes in a second segment; on a
+// busy machine (2,000 callers on two cores) the client's writing goroutine may run late, or the
+// handler may start late, and the body's first read failed at the header deadline, answered
+// 408 "request body not received in time" (issue 12). Only a read that fails under the deadline
+// net/http set for the request, after its headers were read (the watchdog's active phase),
+// gets the grace; a header read never does, so a client trickling its headers is still cut off
+// at ReadHeaderTimeout, and a body that stalls again is cut off by deadlineReader's own
+// deadlines. Only connections with a watchdog see the phases; others keep the millisecond retry.
+type bodyGrace struct {
+	wait  time.Duration // the grace, the body stall timeout; 0 for none
+	armed atomic.Bool   // the current request's headers were read, and no grace was given yet
+	reqDL atomic.Int64  // the read deadline net/http set for the request, in Unix nanoseconds
+}
+
+// arm marks the start of a request's handling (its headers read): its body may get the grace
+// once, while the read deadline is still the one net/http set, recorded in h.
+func (g *bodyGrace) arm(h *halfClose) {
+	if g.wait <= 0 {
+		return
+	}
+	h.mu.Lock()
+	dl := h.rdl
+	h.mu.Unlock()
+	g.reqDL.Store(dl.UnixNano())
+	g.armed.Store(!dl.IsZero())
+}
+
+// retry returns how long a read that failed at its deadline may wait again: the grace, the
+// first time in a request and while the deadline is net/http's, else a millisecond.
+func (g *bodyGrace) retry(h *halfClose) time.Duration {
+	if !g.armed.Load() {
+		return time.Millisecond
+	}
+	h.mu.Lock()
+	dl := h.rdl
+	h.mu.Unlock()
+	if dl.UnixNano() != g.reqDL.Load() || !g.armed.CompareAndSwap(true, false) {
+		return time.Millisecond
+	}
+	return g.wait
+}
