@@ -35,7 +35,10 @@
 // Under Serve, overload makes answers slower, not lost: a new connection's header timeout runs
 // from its first byte (until then it waits up to IdleTimeout), and a read that runs after its
 // deadline still takes the bytes that came in time, so a goroutine scheduled late under load does
-// not fail a client that was on time. A client that half-closes its sending side after its
+// not fail a client that was on time; a request body whose first read fails at the deadline
+// net/http set when the request's headers started waits once more, for the body stall timeout
+// (bodygrace.go), since a body sent after its headers may come late on a busy machine (header
+// reads never get that wait, so a trickled header is still cut off). A client that half-closes its sending side after its
 // request (nc -N) gets its answer.
 //
 // A handler's context is cancelled when its client goes away, and expires after
@@ -91,6 +94,10 @@
 //     TestWatchdogTicks, TestIdleTimeout, TestWriteTimeoutCancelsCall.
 //   - The single-read body (body.go): under Serve, a small identity-encoded body is read with one
 //     plain read; a body that needs more gets the stall-guarded reader. Checked by TestSplitBody.
+//   - The late body's grace (bodygrace.go): under Serve, with the watchdog, a body's first read
+//     that fails at net/http's request deadline gets the stall timeout once; TLS connections and
+//     servers without the watchdog keep the millisecond retry. Checked by
+//     TestOverloadLateBodyAnswered and TestOverloadSlowHeaderStillCut.
 //
 // The harp_nofastpath build tag (package internal/fastpath) turns off the header-free answers and
 // the single-read body, so that go test -tags harp_nofastpath ./server runs every test through
