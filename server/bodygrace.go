@@ -18,9 +18,10 @@ import (
 // at ReadHeaderTimeout, and a body that stalls again is cut off by deadlineReader's own
 // deadlines. Only connections with a watchdog see the phases; others keep the millisecond retry.
 type bodyGrace struct {
-	wait  time.Duration // the grace, the body stall timeout; 0 for none
-	armed atomic.Bool   // the current request's headers were read, and no grace was given yet
-	reqDL atomic.Int64  // the read deadline net/http set for the request, in Unix nanoseconds
+	wait time.Duration // the grace, the body stall timeout; 0 for none
+	// reqDL is the read deadline net/http set for the current request, in Unix nanoseconds, while
+	// its body may still get the grace; 0 once given, or when there is none to give.
+	reqDL atomic.Int64
 }
 
 // arm marks the start of a request's handling (its headers read): its body may get the grace
@@ -29,23 +30,18 @@ func (g *bodyGrace) arm(h *halfClose) {
 	if g.wait <= 0 {
 		return
 	}
-	h.mu.Lock()
-	dl := h.rdl
-	h.mu.Unlock()
-	g.reqDL.Store(dl.UnixNano())
-	g.armed.Store(!dl.IsZero())
+	var dl int64
+	if t := h.readDeadline(); !t.IsZero() {
+		dl = t.UnixNano()
+	}
+	g.reqDL.Store(dl)
 }
 
 // retry returns how long a read that failed at its deadline may wait again: the grace, the
 // first time in a request and while the deadline is net/http's, else a millisecond.
 func (g *bodyGrace) retry(h *halfClose) time.Duration {
-	if !g.armed.Load() {
-		return time.Millisecond
-	}
-	h.mu.Lock()
-	dl := h.rdl
-	h.mu.Unlock()
-	if dl.UnixNano() != g.reqDL.Load() || !g.armed.CompareAndSwap(true, false) {
+	dl := g.reqDL.Load()
+	if dl == 0 || h.readDeadline().UnixNano() != dl || !g.reqDL.CompareAndSwap(dl, 0) {
 		return time.Millisecond
 	}
 	return g.wait

@@ -69,10 +69,7 @@ func (c *watchedConn) holdEOF() error {
 		if c.closed.Load() {
 			return io.EOF
 		}
-		h.mu.Lock()
-		dl := h.rdl
-		h.mu.Unlock()
-		if !dl.IsZero() {
+		if dl := h.readDeadline(); !dl.IsZero() {
 			wait := time.Until(dl)
 			if wait <= 0 {
 				return os.ErrDeadlineExceeded
@@ -102,6 +99,13 @@ func (c *watchedConn) SetDeadline(t time.Time) error {
 		return err
 	}
 	return c.Conn.SetReadDeadline(c.fb.deadline(t))
+}
+
+// readDeadline returns the read deadline last set (zero: none).
+func (h *halfClose) readDeadline() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rdl
 }
 
 // setDeadline records the read deadline t and wakes a held read to look at it.
