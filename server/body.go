@@ -89,7 +89,7 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 	if r.ContentLength > max {
 		return buf, errTooLarge
 	}
-	if r.ContentLength > 0 && !res.b.fits(res.p, (1+decodeFactor)*r.ContentLength) {
+	if r.ContentLength > 0 && !res.Fits((1+decodeFactor)*r.ContentLength) {
 		return buf, errOverBudget
 	}
 	own = own && r.Body != http.NoBody
@@ -109,10 +109,10 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 	}
 	// A body that takes more than one read counts among the bodies being read until it is in.
 	if r.Body != http.NoBody {
-		if !s.startBody(res.p) {
+		if !s.peers.StartBody(res.Peer) {
 			return buf, errBodiesBusy
 		}
-		defer s.endBody(res.p)
+		defer s.peers.EndBody(res.Peer)
 	}
 	*dr = deadlineReader{r: r.Body, rc: *http.NewResponseController(w), stall: s.cfg.BodyStallTimeout,
 		timeout: s.cfg.BodyTimeout, ok: r.Body != http.NoBody}
@@ -155,76 +155,6 @@ func (s *Server) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte
 		return buf, classify(err, errBodyReadFail)
 	}
 	return buf, nil
-}
-
-// readLimited appends all of src to buf, failing with errTooLarge past max bytes. The buffer
-// grows as the bytes arrive, by doubling up to hint (the declared length, when known) and past
-// it, each growth reserved in res first: a body holds memory for what it sent, not for what it
-// declared, and never more than the budget lets it.
-func readLimited(src io.Reader, buf []byte, max, hint int64, res *reservation) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) >= max {
-				return buf, probeEnd(src)
-			}
-			var err error
-			if buf, err = growBody(buf, max, hint, res); err != nil {
-				return buf, err
-			}
-		}
-		room := buf[len(buf):cap(buf)]
-		if int64(len(buf))+int64(len(room)) > max+1 {
-			room = room[:max+1-int64(len(buf))]
-		}
-		n, err := src.Read(room)
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > max {
-			return buf, errTooLarge
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-}
-
-// probeEnd reports whether src, which filled a body to the size limit, ends there: errTooLarge
-// if it holds one byte more, so that a body of exactly the limit needs no larger buffer.
-func probeEnd(src io.Reader) error {
-	var one [1]byte
-	for {
-		n, err := src.Read(one[:])
-		switch {
-		case n > 0:
-			return errTooLarge
-		case err == io.EOF:
-			return nil
-		case err != nil:
-			return err
-		}
-	}
-}
-
-// growBody returns buf with room for more: twice its capacity (at least 4 KiB), or hint when
-// that is less than one more doubling away, never past limit, once res has reserved the new
-// capacity and the old one, which is garbage until the collector takes it.
-func growBody(buf []byte, limit, hint int64, res *reservation) ([]byte, error) {
-	c := int64(cap(buf))
-	n := min(max(2*c, 4096), limit)
-	if hint > c && hint < 2*n {
-		n = min(hint, limit)
-	}
-	if !res.resize(n + c) {
-		if !res.b.fits(res.p, n+c+decodeFactor*int64(len(buf))) {
-			return buf, errOverBudget
-		}
-		return buf, errBudgetFull
-	}
-	nb := make([]byte, len(buf), n)
-	copy(nb, buf)
-	return nb, nil
 }
 
 // classify turns a read error into the answer it deserves; other is for malformed content.

@@ -28,7 +28,6 @@ type Server struct {
 	handler  http.Handler       // the core wrapped in Config.Middleware
 	log      *slog.Logger
 	inflight atomic.Int64
-	bodies   atomic.Int64 // bodies being read past their first read
 	budget   *budget
 	peers    *peers
 	reclaims atomic.Int64 // times memory was given back to the OS after a burst
@@ -235,13 +234,13 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	}
 	wc, own := r.Context().Value(ownServerKey{}).(*watchedConn)
 	st := getState()
-	st.res = reservation{b: s.budget}
+	st.res = reservation{Budget: s.budget}
 	if wc != nil {
-		st.res.p = wc.peer
+		st.res.Peer = wc.peer
 	}
 	abandoned := false
 	defer func() {
-		st.res.release()
+		st.res.Release()
 		if !abandoned { // an abandoned handler may still use the buffers: leave them to the GC
 			putState(st)
 		}
@@ -249,7 +248,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	body, err := s.readBody(w, r, st, own)
 	// The values decoded from the body join what reading it holds (at least the body: a pooled
 	// buffer's spare room is the pool's, not the request's).
-	if need := max(st.res.n, int64(len(body))) + decodeFactor*int64(len(body)); err == nil && !st.res.resize(need) {
+	if need := max(st.res.Held(), int64(len(body))) + decodeFactor*int64(len(body)); err == nil && !st.res.Resize(need) {
 		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
 		return
 	}
@@ -285,7 +284,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if need := s.answerCost(r, resp, len(body), cap(st.in) > 0); !st.res.resize(need) {
+	if need := s.answerCost(r, resp, len(body), cap(st.in) > 0); !st.res.Resize(need) {
 		// The call has run: not a 503, which tells clients it did not (client.StatusError.NotSent).
 		s.log.LogAttrs(ctx, slog.LevelInfo, "server: answer refused", slog.String("remote", r.RemoteAddr),
 			slog.String("method", sum.Method), slog.Int("bytes", len(resp)), slog.String("request_id", rpc.RequestID(ctx)))
@@ -311,7 +310,7 @@ func (s *Server) answerCost(r *http.Request, resp []byte, bodyLen int, bodyHeld 
 // refusal is the answer to a request needing n bytes that res could not reserve: 413 when it
 // could never fit, 503 (busy) when it could later.
 func (s *Server) refusal(res *reservation, n int64) *bodyError {
-	if !res.b.fits(res.p, n) {
+	if !res.Fits(n) {
 		return errOverBudget
 	}
 	return errBudgetFull

@@ -189,7 +189,7 @@ func (l watchedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := l.peers.open(c.RemoteAddr())
+		p := l.peers.Open(c.RemoteAddr())
 		if p == nil {
 			l.refused.Add(1)
 			_ = c.Close()
@@ -231,7 +231,7 @@ func (c *watchedConn) Write(p []byte) (int, error) {
 func (c *watchedConn) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		if c.peer != nil {
-			c.peers.close(c.peer)
+			c.peers.Close(c.peer)
 		}
 		if c.wd != nil {
 			c.wd.forget(c)
