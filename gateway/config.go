@@ -64,19 +64,39 @@ type Limits struct {
 	MaxValues     int   `yaml:"max_values"`      // most values of one JSON-RPC body
 	MaxHeaderSize int   `yaml:"max_header_size"` // largest request header in bytes
 	// MaxConns caps the connections open at once on each listener, MaxConnsPerPeer those from
-	// one address (a unix socket is one peer); past them a connection is closed at once. They are
-	// read when the listeners open: a reload does not change them.
+	// one address over every listener (a unix socket is one peer); past them a connection is
+	// closed at once.
 	MaxConns        int `yaml:"max_conns"`
 	MaxConnsPerPeer int `yaml:"max_conns_per_peer"`
-	// ReadHeaderTimeout bounds reading a request's headers; BodyTimeout its body.
+	// MemoryBudget bounds the bytes the gateway holds for requests at once, as server.Config's
+	// does: request bodies being read (as they arrive), the values decoded from them (reckoned at
+	// twice the body) and answers being written. A request that does not fit is answered at once
+	// (503 with Retry-After, or 413 when it never could) and everyone else goes on being served.
+	MemoryBudget int64 `yaml:"memory_budget"`
+	// MaxBodies caps the request bodies being read at once past their first read; beyond it a
+	// request gets 503 with Retry-After at once.
+	MaxBodies int `yaml:"max_bodies"`
+	// PeerShare is the share of MemoryBudget and MaxBodies one address may hold; 0 or 1 turns
+	// it off, as for a trusted proxy in front, whose address every caller shares.
+	PeerShare float64 `yaml:"peer_share"`
+	// MaxConns, MaxConnsPerPeer, MemoryBudget, MaxBodies and PeerShare are read when the gateway
+	// starts: a reload that changes them is refused (restart the gateway).
+
+	// ReadHeaderTimeout bounds reading a request's headers; BodyTimeout its body, and
+	// BodyStallTimeout how long the body may send nothing (408).
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	BodyTimeout       time.Duration `yaml:"body_timeout"`
+	BodyStallTimeout  time.Duration `yaml:"body_stall_timeout"`
 	// CallTimeout bounds each call from its arrival to its answer, retries included; a
 	// caller's shorter deadline (Harp-Timeout) wins.
 	CallTimeout time.Duration `yaml:"call_timeout"`
-	// WriteTimeout bounds writing an answer; IdleTimeout closes idle keep-alive connections.
-	WriteTimeout time.Duration `yaml:"write_timeout"`
-	IdleTimeout  time.Duration `yaml:"idle_timeout"`
+	// WriteTimeout bounds writing an answer; WriteStallTimeout closes a connection whose answer
+	// makes no progress (no 32 KiB piece taken by the client) this long, so that a client that
+	// never reads holds its answer seconds, not WriteTimeout. IdleTimeout closes idle keep-alive
+	// connections.
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	WriteStallTimeout time.Duration `yaml:"write_stall_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	// ShutdownTimeout bounds the drain of calls in flight when the gateway stops.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
@@ -207,7 +227,7 @@ const (
 
 // DefaultLimits returns the limits a configuration starts from: server.DefaultConfig's where
 // server has the same limit (body size, depth, batch, values, header size and timeouts, the
-// connection caps), and a 30 s call timeout, which server leaves to its handlers.
+// connection caps, the memory budget and its per-peer share), and a 30 s call timeout, which server leaves to its handlers.
 func DefaultLimits() Limits {
 	sc := server.DefaultConfig()
 	return Limits{
@@ -218,8 +238,13 @@ func DefaultLimits() Limits {
 		MaxHeaderSize:     sc.MaxHeaderBytes,
 		MaxConns:          DefaultMaxConns,
 		MaxConnsPerPeer:   DefaultMaxConnsPeer,
+		MemoryBudget:      sc.MemoryBudget,
+		MaxBodies:         sc.MaxBodies,
+		PeerShare:         sc.PeerShare,
 		ReadHeaderTimeout: sc.ReadHeaderTimeout,
 		BodyTimeout:       sc.BodyTimeout,
+		BodyStallTimeout:  sc.BodyStallTimeout,
+		WriteStallTimeout: sc.WriteStallTimeout,
 		CallTimeout:       30 * time.Second,
 		WriteTimeout:      sc.WriteTimeout,
 		IdleTimeout:       sc.IdleTimeout,

@@ -4,21 +4,24 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/harp-rpc/harp/internal/budget"
 )
 
-// limitedListener holds off connection floods as server does: past max connections at once, or
-// past perPeer from one address, a new connection is closed as soon as it is accepted.
+// limitedListener holds off connection floods as server does: past max connections at once on
+// the listener, or past its peer's share in the gateway's table of peers (over every listener),
+// a new connection is closed as soon as it is accepted. Each connection carries its peer, whose
+// bodies and bytes of the memory budget count against its share too.
 type limitedListener struct {
 	net.Listener
-	max, perPeer int
-	open         atomic.Int64
-	refused      *atomic.Int64
-	mu           sync.Mutex
-	peers        map[string]int
+	max     int
+	open    atomic.Int64
+	peers   *budget.Peers
+	refused *atomic.Int64
 }
 
-func limitListener(ln net.Listener, max, perPeer int, refused *atomic.Int64) net.Listener {
-	return &limitedListener{Listener: ln, max: max, perPeer: perPeer, refused: refused, peers: map[string]int{}}
+func limitListener(ln net.Listener, max int, peers *budget.Peers, refused *atomic.Int64) net.Listener {
+	return &limitedListener{Listener: ln, max: max, peers: peers, refused: refused}
 }
 
 // Accept returns the next connection within the limits.
@@ -28,54 +31,38 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		peer := peerOf(c)
-		if l.open.Add(1) > int64(l.max) || !l.take(peer) {
-			l.open.Add(-1)
-			l.refused.Add(1)
-			c.Close()
+		if l.open.Add(1) > int64(l.max) {
+			l.refuse(c)
 			continue
 		}
-		return &limitedConn{Conn: c, l: l, peer: peer}, nil
+		p := l.peers.Open(c.RemoteAddr())
+		if p == nil {
+			l.refuse(c)
+			continue
+		}
+		return &limitedConn{Conn: c, l: l, peer: p}, nil
 	}
 }
 
-func peerOf(c net.Conn) string {
-	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
-	if err != nil {
-		return "" // a unix socket: one peer
-	}
-	return host
-}
-
-func (l *limitedListener) take(peer string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.peers[peer] >= l.perPeer {
-		return false
-	}
-	l.peers[peer]++
-	return true
-}
-
-func (l *limitedListener) give(peer string) {
+func (l *limitedListener) refuse(c net.Conn) {
 	l.open.Add(-1)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.peers[peer]--; l.peers[peer] <= 0 {
-		delete(l.peers, peer)
-	}
+	l.refused.Add(1)
+	c.Close()
 }
 
-// limitedConn gives its slot back once, when closed.
+// limitedConn gives its slots back once, when closed.
 type limitedConn struct {
 	net.Conn
 	l    *limitedListener
-	peer string
+	peer *budget.Peer
 	once sync.Once
 }
 
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.l.give(c.peer) })
+	c.once.Do(func() {
+		c.l.open.Add(-1)
+		c.l.peers.Close(c.peer)
+	})
 	return err
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/harp-rpc/harp/internal/budget"
 )
 
 // ErrClosed is returned by Apply and Reload after Close.
@@ -42,7 +44,9 @@ type Gateway struct {
 	idBase string
 	idSeq  atomic.Uint64
 
-	refusedConns   atomic.Int64 // connections closed for the connection limits
+	mem            *budget.Budget // the memory budget (Limits.MemoryBudget), fixed at New
+	peers          *budget.Peers  // connections, bodies and budget per address, fixed at New
+	refusedConns   atomic.Int64   // connections closed for the connection limits
 	reloads        atomic.Int64
 	reloadFailures atomic.Int64
 	lastReload     atomic.Pointer[ReloadResult]
@@ -74,6 +78,9 @@ func New(cfg *Config, opts *Options) (*Gateway, error) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	g.idBase = "gw-" + hex.EncodeToString(b[:]) + "-"
+	lim := cfg.Limits
+	g.mem = budget.New(lim.MemoryBudget, lim.PeerShare)
+	g.peers = budget.NewPeers(peerLimits(&lim))
 	s, _, err := build(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -116,6 +123,9 @@ func (g *Gateway) apply(cfg *Config) error {
 	old := g.state.Load()
 	if !reflect.DeepEqual(old.cfg.Listeners, cfg.Listeners) || old.cfg.Admin != cfg.Admin {
 		return ConfigErrors{{File: cfg.file, Field: "listeners", Msg: "listeners and admin cannot change while running: restart the gateway"}}
+	}
+	if startLimits(&old.cfg.Limits) != startLimits(&cfg.Limits) {
+		return ConfigErrors{{File: cfg.file, Field: "limits", Msg: "max_conns, max_conns_per_peer, memory_budget, max_bodies and peer_share cannot change while running: restart the gateway"}}
 	}
 	s, dropped, err := build(cfg, old)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/cluster"
+	"github.com/harp-rpc/harp/internal/budget"
 	"github.com/harp-rpc/harp/jsonrpc"
 	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/xmlrpc"
@@ -34,7 +35,8 @@ type exchange struct {
 	meth  string
 	out   Outcome
 	id    string
-	split bool // a split multicall or batch: its parts were observed one by one
+	split bool                // a split multicall or batch: its parts were observed one by one
+	res   *budget.Reservation // what the request holds of the memory budget
 }
 
 var callPool = sync.Pool{New: func() any { return new(xmlrpc.Call) }}
@@ -52,13 +54,14 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := exchange{g: g, w: w, r: r, s: s, start: time.Now()}
-	buf, err := readBody(w, r, s.cfg.Limits)
+	res := g.reservation(r)
+	defer res.Release()
+	x.res = &res
+	buf, err := readBody(w, r, s.cfg.Limits, &res, g.peers)
 	if err != nil {
 		var be *bodyError
 		if errors.As(err, &be) {
-			// Closing spares net/http reading the rest of a body that may never come.
-			w.Header().Set("Connection", "close")
-			http.Error(w, be.msg, be.status)
+			be.write(w)
 		}
 		return
 	}
@@ -288,12 +291,20 @@ func (x *exchange) context(method string, p *pool) (context.Context, context.Can
 	return ctx, cancel
 }
 
+// writeBody writes an answer, held in the memory budget with the request's body while it is
+// written (see writeAnswer for slow readers). An answer the budget cannot hold now is replaced
+// by a fault (an error object with a null id over JSON-RPC) saying that the call ran.
 func (x *exchange) writeBody(status int, ct string, body []byte) {
+	if x.res != nil && !x.res.Resize(int64(len(x.body)+len(body))) {
+		x.out = OutcomeOverload
+		writeError(x.w, x.proto, answerRefused(len(body)), nil, false)
+		return
+	}
 	h := x.w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	x.w.WriteHeader(status)
-	x.w.Write(body)
+	writeAnswer(x.w, body, &x.s.cfg.Limits, x.start)
 }
 
 // finish tells the observer and writes the access log.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/harp-rpc/harp/internal/budget"
 )
 
 // Serve opens the configured listeners (and the admin listener), serves until ctx ends, then
@@ -28,7 +30,7 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 		}
 	}
 	for i, l := range cfg.Listeners {
-		ln, err := listen(l.Address, l.TLS, cfg.Limits, &g.refusedConns)
+		ln, err := listen(l.Address, l.TLS, cfg.Limits, g.peers, &g.refusedConns)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("gateway: listeners[%d] %s: %w", i, l.Address, err)
@@ -37,7 +39,7 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 		servers = append(servers, g.httpServer(g.Handler(), cfg.Limits))
 	}
 	if cfg.Admin.Address != "" {
-		ln, err := listen(cfg.Admin.Address, nil, cfg.Limits, &g.refusedConns)
+		ln, err := listen(cfg.Admin.Address, nil, cfg.Limits, g.peers, &g.refusedConns)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("gateway: admin %s: %w", cfg.Admin.Address, err)
@@ -52,6 +54,9 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 		}
 		ready(addrs)
 	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go g.reclaim(stop)
 	errc := make(chan error, len(lns))
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(lns[i]) }()
@@ -80,13 +85,15 @@ func (g *Gateway) httpServer(h http.Handler, lim Limits) *http.Server {
 		WriteTimeout:      lim.WriteTimeout,
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderSize,
+		ConnContext:       connContext,
 	}
 }
 
 // listen opens a TCP (host:port) or unix (unix:/path) listener within the connection limits,
-// with TLS when t is set (the limits apply before the handshake). A stale unix socket file is
+// with TLS when t is set (the limits apply before the handshake), its connections counted in
+// peers. A stale unix socket file is
 // removed first.
-func listen(addr string, t *TLS, lim Limits, refused *atomic.Int64) (net.Listener, error) {
+func listen(addr string, t *TLS, lim Limits, peers *budget.Peers, refused *atomic.Int64) (net.Listener, error) {
 	var ln net.Listener
 	var err error
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
@@ -100,7 +107,7 @@ func listen(addr string, t *TLS, lim Limits, refused *atomic.Int64) (net.Listene
 	if err != nil {
 		return nil, err
 	}
-	ln = limitListener(ln, lim.MaxConns, lim.MaxConnsPerPeer, refused)
+	ln = limitListener(ln, lim.MaxConns, peers, refused)
 	if t == nil {
 		return ln, nil
 	}

@@ -135,13 +135,19 @@ func (v *verifier) limits() {
 		{"max_body_size", l.MaxBodySize}, {"max_depth", int64(l.MaxDepth)}, {"max_batch", int64(l.MaxBatch)},
 		{"max_values", int64(l.MaxValues)}, {"max_header_size", int64(l.MaxHeaderSize)},
 		{"max_conns", int64(l.MaxConns)}, {"max_conns_per_peer", int64(l.MaxConnsPerPeer)},
+		{"memory_budget", l.MemoryBudget}, {"max_bodies", int64(l.MaxBodies)},
 		{"read_header_timeout", int64(l.ReadHeaderTimeout)}, {"body_timeout", int64(l.BodyTimeout)},
+		{"body_stall_timeout", int64(l.BodyStallTimeout)},
 		{"call_timeout", int64(l.CallTimeout)}, {"write_timeout", int64(l.WriteTimeout)},
+		{"write_stall_timeout", int64(l.WriteStallTimeout)},
 		{"idle_timeout", int64(l.IdleTimeout)}, {"shutdown_timeout", int64(l.ShutdownTimeout)},
 	} {
 		if f.n <= 0 {
 			v.bad("limits."+f.name, "want a positive value: limits stay on")
 		}
+	}
+	if !(l.PeerShare >= 0 && l.PeerShare <= 1) {
+		v.bad("limits.peer_share", "want a share between 0 and 1 (0 or 1: no per-peer limit)")
 	}
 	if l.CallTimeout > 0 && l.WriteTimeout > 0 && l.CallTimeout >= l.WriteTimeout {
 		v.bad("limits.call_timeout", "want less than write_timeout (%v), so that a late call is answered", l.WriteTimeout)

@@ -1,0 +1,76 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/harp-rpc/harp/internal/budget"
+)
+
+// The gateway holds memory by server's rules (internal/budget): each request reserves its body
+// as it arrives, twice the body for the values a split or a bridge decodes, and its answer while
+// it is written; a reservation that does not fit is refused at once, and one address holds at
+// most Limits.PeerShare of the budget and of the bodies being read.
+
+// peerKey is the context key of a connection's *budget.Peer.
+type peerKey struct{}
+
+// connContext puts the peer a limitedConn counts in into its requests' contexts.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if lc, ok := c.(*limitedConn); ok {
+		return context.WithValue(ctx, peerKey{}, lc.peer)
+	}
+	return ctx
+}
+
+// reservation returns an empty reservation of the gateway's budget for r, charged to r's peer
+// when r came through Serve's listeners.
+func (g *Gateway) reservation(r *http.Request) budget.Reservation {
+	p, _ := r.Context().Value(peerKey{}).(*budget.Peer)
+	return budget.Reservation{Budget: g.mem, Peer: p}
+}
+
+// peerLimits returns the limits of the gateway's table of peers: no cap of its own (each
+// listener has max_conns), max_conns_per_peer per address at once, and max_bodies bodies of
+// which an address holds peer_share.
+func peerLimits(l *Limits) budget.PeerLimits {
+	pl := budget.Share(0, l.MaxBodies, l.PeerShare)
+	pl.PeerConns = l.MaxConnsPerPeer
+	return pl
+}
+
+// fixedLimits are the limits read when the gateway starts, which a reload may not change.
+type fixedLimits struct {
+	maxConns, perPeer, maxBodies int
+	memory                       int64
+	share                        float64
+}
+
+func startLimits(l *Limits) fixedLimits {
+	return fixedLimits{l.MaxConns, l.MaxConnsPerPeer, l.MaxBodies, l.MemoryBudget, l.PeerShare}
+}
+
+// MemoryUsed returns the bytes of Limits.MemoryBudget reserved now.
+func (g *Gateway) MemoryUsed() int64 { return g.mem.Used() }
+
+// reclaim gives memory back to the operating system after a burst, until stop is closed (see
+// budget.Budget.Reclaim).
+func (g *Gateway) reclaim(stop <-chan struct{}) {
+	g.mem.Reclaim(stop, time.Second, func() {
+		g.log.Debug("gateway: memory given back to the OS after a burst", "reserved", g.mem.Used())
+	})
+}
+
+// answerRefused is the answer to a call whose answer of n bytes the budget cannot hold now: the
+// call ran, so it is not a 503 (which tells clients it did not), but a fault.
+func answerRefused(n int) gatewayError {
+	return gatewayError{status: http.StatusOK, code: CodeOverload,
+		msg: "gateway: busy: the answer of " + strconv.Itoa(n) + " bytes does not fit in the memory budget now; the call ran"}
+}
