@@ -193,8 +193,9 @@ func isTimeout(err error) bool {
 // writeAnswer writes body in pieces of 32 KiB, each under a write deadline of WriteStallTimeout
 // from its start (never past WriteTimeout from the request's start), so that a client that stops
 // reading loses its connection within seconds instead of pinning its answer for WriteTimeout.
-// An answer of one piece needs no deadline of its own: the kernel's buffer takes it.
-func writeAnswer(w http.ResponseWriter, body []byte, lim *Limits, start time.Time) {
+// An answer of one piece needs no deadline of its own: the kernel's buffer takes it. A stalled
+// connection is reset, its unsent bytes dropped.
+func writeAnswer(w http.ResponseWriter, r *http.Request, body []byte, lim *Limits, start time.Time) {
 	const piece = 32 << 10
 	if len(body) <= piece || lim.WriteStallTimeout <= 0 {
 		w.Write(body)
@@ -202,6 +203,8 @@ func writeAnswer(w http.ResponseWriter, body []byte, lim *Limits, start time.Tim
 	}
 	rc := http.NewResponseController(w)
 	end := start.Add(lim.WriteTimeout)
+	dropUnsent(r, true)
+	defer dropUnsent(r, false)
 	for len(body) > 0 {
 		n := min(len(body), piece)
 		if rc.SetWriteDeadline(earliest(time.Now().Add(lim.WriteStallTimeout), end)) != nil {
@@ -209,7 +212,7 @@ func writeAnswer(w http.ResponseWriter, body []byte, lim *Limits, start time.Tim
 			return
 		}
 		if _, err := w.Write(body[:n]); err != nil {
-			return // net/http closes the connection after a failed write
+			return // net/http has closed the connection: reset, its unsent bytes dropped
 		}
 		body = body[n:]
 	}

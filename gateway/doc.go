@@ -15,7 +15,8 @@
 //	YAML                      Go                    what it does
 //	listeners[].address       Listener.Address      host:port or unix:/path; tls: {cert, key, client_ca, client_auth}
 //	admin.address             Admin.Address         /metrics, /status, /status.json, /healthz, /readyz, POST /reload
-//	limits.*                  Limits                body size, depth, batch, values, header size, timeouts
+//	limits.*                  Limits                body size, depth, batch, values, header size, timeouts,
+//	                                                memory budget and per-peer shares, body and write stalls
 //	routes[]                  Route                 paths, methods (exact, prefix.*, glob), protocol -> pool
 //	pools.NAME.backends[]     Backend               url (http, https, unix://), weight, backup
 //	pools.NAME.registry       RegistrySource        backends from the registry on NATS: nats, service, bucket, master_only
@@ -25,9 +26,26 @@
 //	pools.NAME.health ...     cluster.HealthConfig  active checks (method: none turns them off)
 //	outlier, breaker, retry, hedge, slow_start      the cluster's settings of the same names
 //
+// # Memory
+//
+// The gateway bounds its memory as server does, by the same code (limits.memory_budget, 256 MiB
+// by default): a request body reserves what arrives as it arrives (never what it declares),
+// twice more for the values a split or a bridge may decode, and its answer while it is written;
+// what does not fit is refused at once (503 with Retry-After, or 413 when it never could) and
+// everyone else goes on being served. An answer that does not fit once the call ran is replaced
+// by a fault saying so. One address holds at most limits.peer_share (a quarter) of the budget and
+// of limits.max_bodies (the bodies being read past their first read), and max_conns_per_peer
+// connections over every listener; peer_share 0 turns the shares off, for a trusted proxy in
+// front. A body that sends nothing for body_stall_timeout is cut (408); an answer that the client
+// takes no 32 KiB piece of for write_stall_timeout ends its connection (a reset, its unsent bytes
+// dropped). harp gateway sets the runtime's soft memory limit to the budget plus 64 MiB unless
+// GOMEMLIMIT is set, and gives memory back to the operating system after a burst. These limits
+// are read at start; a reload that changes them is refused.
+//
 // # Calls
 //
-// A request is read within the limits (413 too large, 408 too slow, 415 an unknown encoding)
+// A request is read within the limits (413 too large, 408 too slow, 415 an unknown encoding,
+// 503 with Retry-After when the memory budget or the bodies being read are full; see Memory)
 // and parsed in full by the wire format's own decoder (xmlrpc.DecodeOptions.DecodeCallTo,
 // jsonrpc.DecodeOptions.DecodeRequests), which checks the whole document (grammar, depth,
 // size, value count) and builds nothing but the method name: nothing malformed is forwarded,

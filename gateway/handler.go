@@ -304,7 +304,7 @@ func (x *exchange) writeBody(status int, ct string, body []byte) {
 	h.Set("Content-Type", ct)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	x.w.WriteHeader(status)
-	writeAnswer(x.w, body, &x.s.cfg.Limits, x.start)
+	writeAnswer(x.w, x.r, body, &x.s.cfg.Limits, x.start)
 }
 
 // finish tells the observer and writes the access log.

@@ -16,16 +16,17 @@ import (
 // it is written; a reservation that does not fit is refused at once, and one address holds at
 // most Limits.PeerShare of the budget and of the bodies being read.
 
-// peerKey is the context key of a connection's *budget.Peer.
-type peerKey struct{}
+// connKey is the context key of a request's *limitedConn.
+type connKey struct{}
 
-// connContext puts the peer a limitedConn counts in into its requests' contexts.
+// connContext puts the limitedConn of a connection (under its TLS, if any) into its requests'
+// contexts: its peer is charged for them, and a stalled answer drops it.
 func connContext(ctx context.Context, c net.Conn) context.Context {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
 	if lc, ok := c.(*limitedConn); ok {
-		return context.WithValue(ctx, peerKey{}, lc.peer)
+		return context.WithValue(ctx, connKey{}, lc)
 	}
 	return ctx
 }
@@ -33,8 +34,26 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 // reservation returns an empty reservation of the gateway's budget for r, charged to r's peer
 // when r came through Serve's listeners.
 func (g *Gateway) reservation(r *http.Request) budget.Reservation {
-	p, _ := r.Context().Value(peerKey{}).(*budget.Peer)
-	return budget.Reservation{Budget: g.mem, Peer: p}
+	res := budget.Reservation{Budget: g.mem}
+	if lc, ok := r.Context().Value(connKey{}).(*limitedConn); ok {
+		res.Peer = lc.peer
+	}
+	return res
+}
+
+// dropUnsent sets whether closing r's connection drops what the kernel still holds of it (a
+// reset) instead of keeping it for a client that does not read. net/http closes a connection as
+// soon as a write fails, so this is set before the writes of a large answer and unset after.
+func dropUnsent(r *http.Request, drop bool) {
+	if lc, ok := r.Context().Value(connKey{}).(*limitedConn); ok {
+		if tc, ok := lc.Conn.(*net.TCPConn); ok {
+			sec := -1
+			if drop {
+				sec = 0
+			}
+			_ = tc.SetLinger(sec)
+		}
+	}
 }
 
 // peerLimits returns the limits of the gateway's table of peers: no cap of its own (each

@@ -29,7 +29,7 @@ func Status(pid int, field string) (int64, error) {
 	return 0, fmt.Errorf("attack: no %s in /proc/%d/status", field, pid)
 }
 
-// Server is a harp serve process started by Start.
+// Server is a harp serve or harp gateway process started by Start or StartGateway.
 type Server struct {
 	Addr string // host:port it serves on
 	cmd  *exec.Cmd
@@ -38,12 +38,25 @@ type Server struct {
 	done chan struct{}
 }
 
-var servingLine = regexp.MustCompile(`serving the demo services on https?://([0-9.:\[\]a-z]+)/`)
+var (
+	servingLine = regexp.MustCompile(`serving the demo services on https?://([0-9.:\[\]a-z]+)/`)
+	gatewayLine = regexp.MustCompile(`harp gateway: serving calls on https?://([0-9.:\[\]a-z]+)`)
+)
 
 // Start runs binary (a harp built from cmd/harp) as "harp serve -addr 127.0.0.1:0 args..." and
 // waits, at most until ctx is done, for it to say where it serves.
 func Start(ctx context.Context, binary string, args ...string) (*Server, error) {
-	cmd := exec.Command(binary, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	return start(ctx, servingLine, binary, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+}
+
+// StartGateway runs binary as "harp gateway --config config" and waits, at most until ctx is
+// done, for it to say where it serves calls (its first listener).
+func StartGateway(ctx context.Context, binary, config string) (*Server, error) {
+	return start(ctx, gatewayLine, binary, "gateway", "--config", config)
+}
+
+func start(ctx context.Context, serving *regexp.Regexp, binary string, args ...string) (*Server, error) {
+	cmd := exec.Command(binary, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, fmt.Errorf("attack: %w", err)
@@ -62,7 +75,7 @@ func Start(ctx context.Context, binary string, args ...string) (*Server, error) 
 				s.log.WriteString(sc.Text() + "\n")
 			}
 			s.mu.Unlock()
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+			if m := serving.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case addr <- m[1]:
 				default:
@@ -76,10 +89,10 @@ func Start(ctx context.Context, binary string, args ...string) (*Server, error) 
 		return s, nil
 	case <-s.done:
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("attack: harp serve ended before serving: %s", s.Log())
+		return nil, fmt.Errorf("attack: harp %s ended before serving: %s", args[0], s.Log())
 	case <-ctx.Done():
 		s.Stop()
-		return nil, fmt.Errorf("attack: harp serve did not start: %w", ctx.Err())
+		return nil, fmt.Errorf("attack: harp %s did not start: %w", args[0], ctx.Err())
 	}
 }
 

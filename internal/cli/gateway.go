@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -121,6 +122,7 @@ func runGateway(ctx context.Context, env *Env, path string, watch time.Duration,
 		}
 		return err
 	}
+	gatewayMemoryLimit(cfg.Limits.MemoryBudget)
 	m := metrics.NewGateway(0)
 	gw, err := gateway.New(cfg, &gateway.Options{
 		Logger: log, Observer: m, ConfigFile: path, AccessLog: accessLog,
@@ -164,4 +166,13 @@ func listenerURL(a net.Addr) string {
 		return "unix://" + a.String()
 	}
 	return "http://" + a.String()
+}
+
+// gatewayMemoryLimit sets the runtime's soft memory limit to the gateway's memory budget plus
+// memLimitAllowance, as harp serve's -memory-limit auto does, unless GOMEMLIMIT is set: with the
+// budget bounding what requests hold, the garbage collector runs before the heap doubles.
+func gatewayMemoryLimit(budget int64) {
+	if os.Getenv("GOMEMLIMIT") == "" && budget > 0 {
+		debug.SetMemoryLimit(budget + memLimitAllowance)
+	}
 }
