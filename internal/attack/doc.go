@@ -12,7 +12,10 @@
 //	3     Tricklers    sends a call's headers, then one body byte every interval
 //	-     Bystander    calls add(2,3) from another loopback address and counts the failures
 //
-// Start runs a harp binary as harp serve on 127.0.0.1, Status reads /proc/PID/status fields
-// (VmRSS, VmHWM) and Sample follows a process's resident set. TestAttacks runs all three kinds
-// at once against a real harp serve; HARP_ATTACK=full runs them at the scale.
+// Start runs a harp binary as harp serve on 127.0.0.1, StartGateway runs one as harp gateway in
+// front of such a server, Status reads /proc/PID/status fields (VmRSS, VmHWM) and Sample follows
+// a process's resident set. TestAttacks runs each kind alone and then all three at once against
+// a real harp serve (HARP_ATTACK_ONLY names one run); TestGatewayAttacks runs all three at once
+// through a real harp gateway. HARP_ATTACK=full runs them at the scale, and
+// HARP_ATTACK_BINARY measures another harp binary instead of one built from this tree.
 package attack
