@@ -137,7 +137,8 @@ type Pool struct {
 	// that may have reached a backend. Other calls are retried only when provably not sent.
 	Idempotent []string `yaml:"idempotent"`
 	// MaxInFlight caps the pool's calls in flight; a call beyond it is answered at once with an
-	// overload answer (503 with Retry-After, carrying a fault or an error object).
+	// overload answer (503 with Retry-After, carrying a fault or an error object). A call counts
+	// until its answer is back from the backend, not while it is written to a slow client.
 	MaxInFlight int `yaml:"max_in_flight"`
 	// RetryAfter is announced with overload answers.
 	RetryAfter time.Duration `yaml:"retry_after"`

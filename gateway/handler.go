@@ -192,13 +192,15 @@ func (x *exchange) forward(rt *route, method, key string, notification bool, ids
 		writeError(x.w, x.proto, overloadError(p), ids, batch)
 		return
 	}
-	defer p.release()
 	ctx, cancel := x.context(method, p)
 	defer cancel()
 	buf := getBuf()
 	defer putBuf(buf)
 	req := rpc.Request{Protocol: x.proto, Method: key, Body: x.body, Notification: notification}
 	out, err := p.cluster.RoundTrip(ctx, &req, (*buf)[:0])
+	// The call is in flight until its answer is back: written to a slow reader, the answer is
+	// held by the memory budget and the write stall timeout, not by the pool's slots.
+	p.release()
 	*buf = out[:0]
 	if err != nil {
 		e := failure(ctx, p.name, method, err)

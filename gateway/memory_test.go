@@ -210,6 +210,45 @@ routes: [{pool: p}]
 	}
 }
 
+// TestUnreadAnswersLeaveInFlight checks that clients that never read their large answers do not
+// hold the pool's calls in flight: a call counts until its answer is back from the backend, so
+// with max_in_flight 2 and three unread answers being written, another client is served.
+func TestUnreadAnswersLeaveInFlight(t *testing.T) {
+	reg, _ := rpc.NewRegistry(rpc.DefaultConfig())
+	reg.MustRegister("echo", func(s string) string { return s }, "")
+	reg.MustRegister("add", func(a, b int) int { return a + b }, "")
+	scfg := server.DefaultConfig()
+	scfg.Logger = slog.New(slog.DiscardHandler)
+	srv, err := server.New(reg, scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	gw := startGateway(t, fmt.Sprintf(`
+listeners: [{address: LISTEN}]
+limits: {peer_share: 0}
+pools: {p: {backends: [{url: %q}], health: {method: none}, max_in_flight: 2}}
+routes: [{pool: p}]
+`, hs.URL+"/RPC2"), nil)
+	body, _ := xmlrpc.MarshalCall("echo", strings.Repeat("x", 8<<20))
+	for i := range 3 { // one at a time: each is back from the backend and being written
+		c := dialFrom(t, "127.0.0.1", gwAddr(gw))
+		_ = c.(*net.TCPConn).SetReadBuffer(4096)
+		if err := postHead(c, len(body), string(body)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, func() bool {
+			return gw.gw.MemoryUsed() >= int64(i+1)*8<<20 && gw.gw.Status().Pools[0].InFlight == 0
+		})
+	}
+	for i := range 5 {
+		if st, b := addFrom(t, "127.0.0.2", gwAddr(gw)); st != http.StatusOK || !strings.Contains(b, "<int>5</int>") {
+			t.Fatalf("call %d beside 3 unread answers with max_in_flight 2: %d %s", i, st, b)
+		}
+	}
+}
+
 // TestReloadKeepsStartLimits checks that a reload changing a limit fixed at start is refused
 // with a clear error, and the running configuration goes on.
 func TestReloadKeepsStartLimits(t *testing.T) {

@@ -117,6 +117,31 @@ func TestTrickledBodiesLeaveInFlight(t *testing.T) {
 	}
 }
 
+// TestUnreadAnswersLeaveInFlight is attack 2 of issue 12 against MaxInFlight: clients that ask
+// for a large answer and never read it used to hold their call in flight until the write stall
+// timeout; a call counts only until it has run, so the others are served meanwhile.
+func TestUnreadAnswersLeaveInFlight(t *testing.T) {
+	s, addr := budgetServer(t, func(c *server.Config) { c.MaxInFlight = 2; c.PeerShare = 0 })
+	body, _ := xmlrpc.MarshalCall("big", 8<<20) // more than the loopback socket buffers take
+	for range 3 {
+		c := dialFrom(t, "127.0.0.1", addr).(*net.TCPConn)
+		_ = c.SetReadBuffer(4096)
+		fmt.Fprintf(c, "%s%s", header("/RPC2", fmt.Sprintf("Content-Length: %d", len(body))), body)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.MemoryUsed() < 16<<20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if u := s.MemoryUsed(); u < 16<<20 {
+		t.Fatalf("the unread answers hold %d bytes of the budget, want at least 16 MiB", u)
+	}
+	for i := range 5 {
+		if st := addFrom(t, "127.0.0.2", addr); st != http.StatusOK {
+			t.Fatalf("call %d beside 3 unread answers with MaxInFlight 2: status %d", i, st)
+		}
+	}
+}
+
 // TestBodiesPerPeer checks that bodies being read are bounded in all and per peer, refused at
 // once with 503 and Retry-After, while another peer is served.
 func TestBodiesPerPeer(t *testing.T) {

@@ -68,8 +68,9 @@ type Config struct {
 	// is abandoned and the call answered with an internal error fault. 0 means none.
 	CallTimeout time.Duration
 	// MaxInFlight, when positive, caps the calls served at once; beyond it a request gets 503 with
-	// a Retry-After of RetryAfter. A call counts once its body is read: bodies still arriving
-	// count against MaxBodies instead.
+	// a Retry-After of RetryAfter. A call counts from the end of its body until it has run:
+	// bodies still arriving count against MaxBodies instead, and answers being written against
+	// MemoryBudget and WriteStallTimeout.
 	MaxInFlight int
 	// MaxBodies caps the request bodies being read at once past their first read (a body that
 	// comes in one read never waits); beyond it a request gets 503 with Retry-After at once, so

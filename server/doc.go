@@ -24,8 +24,9 @@
 //     decompressed size is over the limit: 413. A body that stalls (a lying Content-Length, a
 //     trickle): 408, after Config.BodyStallTimeout, or under Serve after at most
 //     Config.ReadHeaderTimeout from the request's start when no body byte comes at all.
-//   - More than Config.MaxInFlight calls at once: 503 with Retry-After. A call counts once its
-//     body is read; more than Config.MaxBodies bodies being read at once (past their first
+//   - More than Config.MaxInFlight calls at once: 503 with Retry-After. A call counts from the
+//     end of its body until it has run (its answer, while written, is held by the memory budget
+//     and Config.WriteStallTimeout instead); more than Config.MaxBodies bodies being read at once (past their first
 //     read): 503 with Retry-After, at once.
 //   - A request that does not fit in Config.MemoryBudget (default 256 MiB) beside what the
 //     others hold: 503 with Retry-After, at once; one that never could: 413; an answer that

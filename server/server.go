@@ -256,9 +256,11 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		s.refuse(ctx, w, r, err.(*bodyError), true)
 		return
 	}
+	// A call is in flight from its body's end until it has run: its answer, while written, is
+	// held by the memory budget and the write stall timeout, so slow readers cannot fill the cap.
 	n := s.inflight.Add(1)
-	defer s.inflight.Add(-1)
 	if s.cfg.MaxInFlight > 0 && n+s.core.Abandoned() > int64(s.cfg.MaxInFlight) {
+		s.inflight.Add(-1)
 		w.Header()["Retry-After"] = s.retry
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: too many calls in flight",
 			slog.String("remote", r.RemoteAddr), slog.Int("limit", s.cfg.MaxInFlight))
@@ -267,6 +269,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	}
 	c := s.pick(codecs, r.Header, body)
 	resp, sum, ok := s.core.Serve(ctx, c.ServerCodec, body, st.out)
+	s.inflight.Add(-1)
 	abandoned = !ok
 	if ok {
 		st.out = resp[:0]
