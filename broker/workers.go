@@ -114,8 +114,9 @@ func (s *Server) serve(d *Delivery) {
 		ctx = WithContext(ctx, d.Context)
 	}
 	if d.Timeout > 0 {
+		// Lazy: a handler that never waits on its context costs no timer.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d.Timeout)
+		ctx, cancel = rpc.WithLazyDeadline(ctx, time.Now().Add(d.Timeout))
 		defer cancel()
 	}
 	codec := s.core.Codec(d.Protocol)

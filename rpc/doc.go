@@ -66,4 +66,12 @@
 // parameters decode straight into typed variables and the function is called directly, about
 // seven times cheaper than a reflective call in BenchmarkCallAdd, and served identically
 // otherwise (signature, help, faults, panics).
+//
+// WithLazyDeadline is a fast path beside context.WithDeadline for the caller's deadline a
+// transport puts on each request (server's Harp-Timeout, the broker's message timeout): no timer
+// and no registration with the parent until something waits on the context's Done, so a handler
+// that only reads its deadline or passes it on costs two allocations instead of four and no timer
+// (about 4,000 fewer instructions per call under a deadline in cluster's BenchmarkLoopbackSerial).
+// It falls back to a context.WithDeadline, made inside, at the first Done; FuzzLazyDeadline
+// cross-checks the two.
 package rpc

@@ -50,7 +50,8 @@
 // (X-Request-Id, rpc.RequestIDHeader) reach the handler's context: the earlier of that deadline
 // and CallTimeout holds, and the id appears in the server's logs. harp's client sends both, so a
 // handler that calls on with its context passes the first caller's budget down a chain
-// (TestDeadlineChain); requests without them are served as before.
+// (TestDeadlineChain); requests without them are served as before. The deadline is put on the
+// context lazily (rpc.WithLazyDeadline): a handler that never waits on its context costs no timer.
 //
 // # Memory
 //

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -20,7 +21,8 @@ func callContext(r *http.Request) (context.Context, context.CancelFunc) {
 	var cancel context.CancelFunc
 	if v := r.Header[rpc.TimeoutHeader]; len(v) > 0 {
 		if d, err := rpc.ParseTimeout(v[0]); err == nil {
-			ctx, cancel = context.WithTimeout(ctx, d)
+			// Lazy: most handlers never wait on their context, so most calls need no timer.
+			ctx, cancel = rpc.WithLazyDeadline(ctx, time.Now().Add(d))
 		}
 	}
 	if v := r.Header[rpc.RequestIDHeader]; len(v) > 0 && rpc.ValidRequestID(v[0]) {
