@@ -122,6 +122,9 @@ type Config struct {
 	// Logger receives structured logs: calls at debug level, refused requests at info, panics
 	// and server errors at error. nil means slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told of every call answered and every call refused, for metrics
+	// (see Observer). nil costs nothing.
+	Observer Observer
 
 	// The settings below apply to Serve and ListenAndServe, not to the bare http.Handler.
 

@@ -158,6 +158,7 @@ func (s *Server) serveCore(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Www-Authenticate"] = s.wwwAuth
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: unauthorized", slog.String("remote", r.RemoteAddr))
 		httpError(w, http.StatusUnauthorized, "unauthorized")
+		s.observeUnauthorized(r, codecs)
 		return
 	}
 	switch r.Method {
@@ -229,7 +230,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
-	if debug {
+	if debug || s.cfg.Observer != nil {
 		start = time.Now()
 	}
 	wc, own := r.Context().Value(ownServerKey{}).(*watchedConn)
@@ -249,11 +250,14 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	// The values decoded from the body join what reading it holds (at least the body: a pooled
 	// buffer's spare room is the pool's, not the request's).
 	if need := max(st.res.Held(), int64(len(body))) + decodeFactor*int64(len(body)); err == nil && !st.res.Resize(need) {
-		s.refuse(ctx, w, r, s.refusal(&st.res, need), false)
+		be := s.refusal(&st.res, need)
+		s.refuse(ctx, w, r, be, false)
+		s.observeRefusal(ctx, r, codecs, body, be.status, start)
 		return
 	}
 	if err != nil {
 		s.refuse(ctx, w, r, err.(*bodyError), true)
+		s.observeRefusal(ctx, r, codecs, body, err.(*bodyError).status, start)
 		return
 	}
 	// A call is in flight from its body's end until it has run: its answer, while written, is
@@ -265,6 +269,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "server: too many calls in flight",
 			slog.String("remote", r.RemoteAddr), slog.Int("limit", s.cfg.MaxInFlight))
 		httpError(w, http.StatusServiceUnavailable, "server busy: too many calls in flight")
+		s.observeRefusal(ctx, r, codecs, body, http.StatusServiceUnavailable, start)
 		return
 	}
 	c := s.pick(codecs, r.Header, body)
@@ -285,16 +290,24 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	}
 	if len(resp) == 0 {
 		w.WriteHeader(http.StatusNoContent)
+		if s.cfg.Observer != nil {
+			s.observeCall(ctx, r, c, sum, http.StatusNoContent, callOutcome(sum, ok, true), start)
+		}
 		return
 	}
+	fit := true
 	if need := s.answerCost(r, resp, len(body), cap(st.in) > 0); !st.res.Resize(need) {
 		// The call has run: not a 503, which tells clients it did not (client.StatusError.NotSent).
 		s.log.LogAttrs(ctx, slog.LevelInfo, "server: answer refused", slog.String("remote", r.RemoteAddr),
 			slog.String("method", sum.Method), slog.Int("bytes", len(resp)), slog.String("request_id", rpc.RequestID(ctx)))
 		resp = c.AppendFault(nil, rpc.CodeInternalError, "server busy: the answer of "+strconv.Itoa(len(resp))+
 			" bytes does not fit in the memory budget now; the call ran")
+		fit = false
 	}
 	s.writeResponse(w, r, c.contentType, resp)
+	if s.cfg.Observer != nil {
+		s.observeCall(ctx, r, c, sum, http.StatusOK, callOutcome(sum, ok, fit), start)
+	}
 }
 
 // answerCost is the bytes of the budget writing resp holds: the answer, the body of bodyLen
