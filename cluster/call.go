@@ -145,6 +145,7 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 	}
 	oc := Classify(ctx, err)
 	d := end.Sub(start)
+	m.outcomes[oc].Add(1)
 	switch {
 	case oc == OutcomeFault:
 		m.faults.Add(1)

@@ -32,7 +32,10 @@ const (
 	OutcomeFailure
 )
 
-var outcomeNames = [...]string{"success", "cancelled", "fault", "not sent", "timeout", "status", "failure"}
+// NumOutcomes is the number of Outcome values: EndpointStats.ByOutcome has one count for each.
+const NumOutcomes = int(OutcomeFailure) + 1
+
+var outcomeNames = [NumOutcomes]string{"success", "cancelled", "fault", "not sent", "timeout", "status", "failure"}
 
 // String returns the outcome's name, e.g. "not sent".
 func (o Outcome) String() string {

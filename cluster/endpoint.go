@@ -58,7 +58,8 @@ type EndpointState struct {
 	calls    atomic.Int64
 	failures atomic.Int64
 	faults   atomic.Int64
-	ewma     atomic.Uint64 // float64 bits, nanoseconds
+	outcomes [NumOutcomes]atomic.Int64 // attempts by outcome
+	ewma     atomic.Uint64             // float64 bits, nanoseconds
 	hist     latencyHist
 	consec   atomic.Int64 // consecutive failed calls
 	window   rateWindow

@@ -62,10 +62,13 @@ type EndpointStats struct {
 	Since    time.Time // when it entered State
 	// Weight is the effective weight, in hundredths of a weight unit (lower during slow start),
 	// 0 when the endpoint takes no calls.
-	Weight      int
-	Calls       int64 // attempts sent to it
-	Failures    int64 // attempts that failed (transport, timeout, 5xx)
-	Faults      int64 // attempts answered with a fault (healthy answers)
+	Weight   int
+	Calls    int64 // attempts sent to it
+	Failures int64 // attempts that failed (transport, timeout, 5xx)
+	Faults   int64 // attempts answered with a fault (healthy answers)
+	// ByOutcome counts the attempts it was sent by how each ended, indexed by Outcome
+	// (Calls less those in flight, split: success, cancelled, fault, not sent, ...).
+	ByOutcome   [NumOutcomes]int64
 	InFlight    int64
 	LatencyEWMA time.Duration
 	P50         time.Duration // latency quantiles since it joined, at most 25% high
@@ -119,6 +122,9 @@ func (c *Cluster) Stats() Stats {
 			InFlight: m.inflight.Load(), LatencyEWMA: m.LatencyEWMA(),
 			P50: q[0], P90: q[1], P99: q[2], Ejections: m.h.ejectTotal,
 			Availability: avail, MTBF: mtbf, MTTR: mttr,
+		}
+		for i := range es.ByOutcome {
+			es.ByOutcome[i] = m.outcomes[i].Load()
 		}
 		m.mu.Unlock()
 		st.Endpoints = append(st.Endpoints, es)

@@ -34,21 +34,24 @@ type PoolStatus struct {
 
 // BackendStatus is one backend's figures; latencies in milliseconds, MTBF and MTTR in seconds.
 type BackendStatus struct {
-	URL          string    `json:"url"`
-	State        string    `json:"state"`
-	Since        time.Time `json:"since"`
-	Weight       float64   `json:"weight"`
-	Share        float64   `json:"share"` // its share of the pool's calls so far, 0..1
-	Calls        int64     `json:"calls"`
-	Failures     int64     `json:"failures"`
-	Faults       int64     `json:"faults"`
-	InFlight     int64     `json:"in_flight"`
-	Ejections    int64     `json:"ejections"`
-	P50ms        float64   `json:"p50_ms"`
-	P99ms        float64   `json:"p99_ms"`
-	Availability float64   `json:"availability"`
-	MTBFs        float64   `json:"mtbf_s"`
-	MTTRs        float64   `json:"mttr_s"`
+	URL      string    `json:"url"`
+	State    string    `json:"state"`
+	Since    time.Time `json:"since"`
+	Weight   float64   `json:"weight"`
+	Share    float64   `json:"share"` // its share of the pool's calls so far, 0..1
+	Calls    int64     `json:"calls"`
+	Failures int64     `json:"failures"`
+	Faults   int64     `json:"faults"`
+	// Outcomes counts its attempts by how each ended, by cluster.Outcome's names ("success",
+	// "fault", "not sent", "timeout", ...); outcomes not seen yet are left out.
+	Outcomes     map[string]int64 `json:"outcomes"`
+	InFlight     int64            `json:"in_flight"`
+	Ejections    int64            `json:"ejections"`
+	P50ms        float64          `json:"p50_ms"`
+	P99ms        float64          `json:"p99_ms"`
+	Availability float64          `json:"availability"`
+	MTBFs        float64          `json:"mtbf_s"`
+	MTTRs        float64          `json:"mttr_s"`
 }
 
 // EventStatus is one backend's change of state.
@@ -96,6 +99,14 @@ func poolStatus(p *pool) PoolStatus {
 		}
 		if total > 0 {
 			b.Share = float64(e.Calls) / float64(total)
+		}
+		for o, n := range e.ByOutcome {
+			if n > 0 {
+				if b.Outcomes == nil {
+					b.Outcomes = make(map[string]int64, cluster.NumOutcomes)
+				}
+				b.Outcomes[cluster.Outcome(o).String()] = n
+			}
 		}
 		ps.Backends = append(ps.Backends, b)
 	}

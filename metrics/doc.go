@@ -17,6 +17,7 @@
 //	harp_gateway_backend_state                     gauge      pool, backend, state (1 for the current)
 //	harp_gateway_backend_calls_total               counter    pool, backend
 //	harp_gateway_backend_failures_total            counter    pool, backend
+//	harp_gateway_backend_attempts_total            counter    pool, backend, outcome (below)
 //	harp_gateway_backend_in_flight                 gauge      pool, backend
 //	harp_gateway_backend_weight                    gauge      pool, backend
 //	harp_gateway_backend_ejections_total           counter    pool, backend
@@ -27,7 +28,11 @@
 //	harp_gateway_reloads_total                     counter    result (ok, refused)
 //	harp_gateway_refused_conns_total               counter    (connections over the limits)
 //
-// Outcomes are gateway.Outcome's: ok, fault, error, timeout, overload, refused. The method
+// Outcomes are gateway.Outcome's: ok, fault, error, timeout, overload, refused; a backend's
+// attempts are counted by cluster.Outcome instead (success, cancelled, fault, not_sent, timeout,
+// status, failure), so a call retried on another backend counts once per backend tried; a
+// forwarded call's answer is passed on whole, so a backend's fault answer counts there as a
+// success (it answered) and as a fault in harp_gateway_requests_total. The method
 // label is bounded: the first MaxMethods distinct names that a route took get a label of their
 // own; every other name, and every call the gateway refused (malformed, unroutable), counts as
 // "other", so a caller sending random names cannot grow the series without bound.

@@ -109,7 +109,25 @@ func TestGatewayFamilies(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// Per backend, its attempts by outcome: every outcome has its series, zeros included. The
+	// gateway forwards answers whole, so at the backend a fault answer is a success (it answered).
+	for _, want := range []string{`outcome="success",pool="p"} 14`, `outcome="fault",pool="p"} 0`,
+		`outcome="not_sent",pool="p"} 0`, `outcome="timeout",pool="p"} 0`} {
+		if !containsLine(out, `harp_gateway_backend_attempts_total{backend="http://127.0.0.1:`, want) {
+			t.Errorf("metrics lack harp_gateway_backend_attempts_total{...%s", want)
+		}
+	}
 	if n := strings.Count(out, "harp_gateway_requests_total{"); n != 4 {
 		t.Errorf("%d request series, want 4 (add, nope0, nope1, other): the method label is bounded\n%s", n, out)
 	}
+}
+
+// containsLine reports whether a line of out starts with prefix and ends with suffix.
+func containsLine(out, prefix, suffix string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) && strings.HasSuffix(l, suffix) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/harp-rpc/harp/cluster"
@@ -19,6 +21,7 @@ var (
 	beState       = desc("harp_gateway_backend_state", "1 for the backend's current state.", "pool", "backend", "state")
 	beCalls       = desc("harp_gateway_backend_calls_total", "Attempts sent to the backend.", "pool", "backend")
 	beFailures    = desc("harp_gateway_backend_failures_total", "Attempts that failed (transport, timeout, 5xx).", "pool", "backend")
+	beAttempts    = desc("harp_gateway_backend_attempts_total", "Attempts sent to the backend, by how each ended.", "pool", "backend", "outcome")
 	beInFlight    = desc("harp_gateway_backend_in_flight", "Attempts in flight on the backend.", "pool", "backend")
 	beWeight      = desc("harp_gateway_backend_weight", "Effective weight (lower during slow start).", "pool", "backend")
 	beEjections   = desc("harp_gateway_backend_ejections_total", "Outlier ejections.", "pool", "backend")
@@ -36,12 +39,21 @@ var states = []cluster.State{
 	cluster.StateEjected, cluster.StateDown, cluster.StateRemoved,
 }
 
+// attemptOutcomes are the outcome labels of harp_gateway_backend_attempts_total: cluster.Outcome's
+// names, with "_" for spaces ("not_sent").
+var attemptOutcomes = func() (names [cluster.NumOutcomes]string) {
+	for i := range names {
+		names[i] = strings.ReplaceAll(cluster.Outcome(i).String(), " ", "_")
+	}
+	return names
+}()
+
 // poolCollector reads the attached gateway's Status at each scrape.
 type poolCollector struct{ m *Gateway }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolCalls, poolRetries, poolInFlight, poolOverloads, beUp, beState, beCalls,
-		beFailures, beInFlight, beWeight, beEjections, beAvail, beMTBF, beMTTR, beLatency, reloads, refusedConns} {
+		beFailures, beAttempts, beInFlight, beWeight, beEjections, beAvail, beMTBF, beMTTR, beLatency, reloads, refusedConns} {
 		ch <- d
 	}
 }
@@ -82,6 +94,9 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			counter(beCalls, float64(e.Calls), l...)
 			counter(beFailures, float64(e.Failures), l...)
+			for o, n := range e.ByOutcome {
+				counter(beAttempts, float64(n), p.Name, e.Endpoint.URL, attemptOutcomes[o])
+			}
 			gauge(beInFlight, float64(e.InFlight), l...)
 			gauge(beWeight, float64(e.Weight)/100, l...)
 			counter(beEjections, float64(e.Ejections), l...)
