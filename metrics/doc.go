@@ -36,4 +36,20 @@
 // label is bounded: the first MaxMethods distinct names that a route took get a label of their
 // own; every other name, and every call the gateway refused (malformed, unroutable), counts as
 // "other", so a caller sending random names cannot grow the series without bound.
+//
+// A Server does the same for a plain harp server: it is a server.Observer (give it as
+// server.Config.Observer) and, once attached to the server, a collector of its gauges:
+//
+//	family                                         type       labels
+//	harp_server_requests_total                     counter    protocol, method, outcome
+//	harp_server_request_duration_seconds           histogram  protocol, method
+//	harp_server_in_flight                          gauge      (calls being served, abandoned ones included)
+//	harp_server_memory_used_bytes                  gauge      (bytes of the memory budget reserved)
+//	harp_server_refused_conns_total                counter    (connections over the limits)
+//
+// Outcomes are server.Outcome's: ok, fault, timeout, overload, refused; the protocol is xmlrpc
+// or jsonrpc. The method label is bounded the same way: a JSON-RPC batch counts as "batch", and
+// a refused request, a body that did not parse, a call abandoned at its deadline and a name the
+// server answered with method-not-found count as "other" without taking one of the MaxMethods
+// labels.
 package metrics
