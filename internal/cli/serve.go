@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/harp-rpc/harp/internal/demo"
+	"github.com/harp-rpc/harp/metrics"
 	"github.com/harp-rpc/harp/rpc"
 	"github.com/harp-rpc/harp/server"
 )
@@ -22,7 +25,8 @@ var serveCommand = &Command{
 	Summary: "Serve the demo services on / and /RPC2 until interrupted.\n" +
 		"The services: pow, add, div (also as math.*), echo, time.now, validator1.*, counter.*, with\n" +
 		"introspection (system.listMethods, system.methodHelp, system.methodSignature, ...) and\n" +
-		"system.multicall, over HTTP (HTTPS with -tls-cert). GET / shows the methods' documentation.",
+		"system.multicall, over HTTP (HTTPS with -tls-cert). GET / shows the methods' documentation.\n" +
+		"-metrics ADDR serves Prometheus' /metrics on a listener of its own (127.0.0.1:0: any free port).",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *Env, []string) error {
 		addr := fs.String("addr", "127.0.0.1:8000", "TCP address to listen on")
 		maxInFlight := fs.Int("max-in-flight", 0, "answer 503 beyond this many calls at once (0: no cap)")
@@ -31,6 +35,7 @@ var serveCommand = &Command{
 		certFile := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (with -tls-key)")
 		keyFile := fs.String("tls-key", "", "PEM private key of -tls-cert")
 		clientCA := fs.String("client-ca", "", "with -tls-cert: require client certificates signed by these PEM authorities")
+		metricsAddr := fs.String("metrics", "", "serve Prometheus /metrics on this TCP address, e.g. 127.0.0.1:9100 (empty: none)")
 		limits := serveLimitFlags(fs)
 		extras := make([]serveExtraRun, 0, len(serveExtras))
 		for _, x := range serveExtras {
@@ -49,8 +54,14 @@ var serveCommand = &Command{
 			if err != nil {
 				return err
 			}
+			var m *metrics.Server
+			var obs server.Observer // nil, not a nil *metrics.Server, when there are no metrics
+			if *metricsAddr != "" {
+				m = metrics.NewServer(0)
+				obs = m
+			}
 			srv, err := newDemoServer(demoServerConfig{
-				Log: log, MaxInFlight: *maxInFlight, CallTimeout: *callTimeout, TLS: tlsConfig, Limits: limits,
+				Log: log, MaxInFlight: *maxInFlight, CallTimeout: *callTimeout, TLS: tlsConfig, Limits: limits, Observer: obs,
 			})
 			if err != nil {
 				return err
@@ -64,11 +75,52 @@ var serveCommand = &Command{
 			if err != nil {
 				return err
 			}
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			waitMetrics := func() error { return nil }
+			if m != nil {
+				m.Attach(srv)
+				if waitMetrics, err = serveMetrics(ctx, env, *metricsAddr, m); err != nil {
+					ln.Close()
+					return err
+				}
+			}
 			limits.setMemoryLimit()
 			fmt.Fprintf(env.Stderr, "harp: serving the demo services on %s://%s/ and %s://%s/RPC2 (Ctrl-C stops)\n", scheme, ln.Addr(), scheme, ln.Addr())
-			return serveWithExtras(ctx, env, srv, ln, scheme+"://"+ln.Addr().String()+"/RPC2", extras)
+			err = serveWithExtras(ctx, env, srv, ln, scheme+"://"+ln.Addr().String()+"/RPC2", extras)
+			cancel()
+			return errors.Join(err, waitMetrics())
 		}
 	},
+}
+
+// serveMetrics serves m on addr's /metrics, on a listener of its own, until ctx ends; the
+// function it returns waits for that listener to stop and returns its error.
+func serveMetrics(ctx context.Context, env *Env, addr string, m *metrics.Server) (func() error, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	stopped := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := hs.Shutdown(sctx)
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		stopped <- err
+	}()
+	fmt.Fprintf(env.Stderr, "harp: metrics on http://%s/metrics\n", ln.Addr())
+	return func() error { return <-stopped }, nil
 }
 
 // serverTLS builds the TLS configuration of harp serve, or nil for plain HTTP.
@@ -105,10 +157,11 @@ type demoServerConfig struct {
 	// Counter counts counter.record executions; nil means a new one. Servers sharing one
 	// Counter (harp demo's) count duplicate executions across all of them.
 	Counter     *demo.Counter
-	MaxInFlight int           // 503 beyond this many calls at once; 0 means no cap
-	CallTimeout time.Duration // each call's deadline; 0 means none
-	TLS         *tls.Config   // serve HTTPS with it, when not nil
-	Limits      *serveLimits  // the memory budget and per-peer limits; nil means the defaults
+	MaxInFlight int             // 503 beyond this many calls at once; 0 means no cap
+	CallTimeout time.Duration   // each call's deadline; 0 means none
+	TLS         *tls.Config     // serve HTTPS with it, when not nil
+	Limits      *serveLimits    // the memory budget and per-peer limits; nil means the defaults
+	Observer    server.Observer // told of every call, for metrics; nil means none
 }
 
 // newDemoServer returns a server of the demo services.
@@ -131,6 +184,7 @@ func newDemoServer(c demoServerConfig) (*server.Server, error) {
 	cfg.MaxInFlight = c.MaxInFlight
 	cfg.CallTimeout = c.CallTimeout
 	cfg.TLSConfig = c.TLS
+	cfg.Observer = c.Observer
 	c.Limits.apply(cfg)
 	return server.New(reg, cfg)
 }
