@@ -88,17 +88,16 @@ func (x *exchange) batchPart(ctx context.Context, pt *part, reqs []jsonrpc.Reque
 			}
 		}
 	}
-	if bridged(p, x.proto) {
-		outcome = OutcomeRefused
-		fail(gatewayError{code: rpc.CodeInternalError, msg: fmt.Sprintf("gateway: pool %s speaks %s: a batch's requests are not bridged", p.name, p.cfg.Protocol)})
-		return
-	}
 	if !p.acquire() {
 		outcome = OutcomeOverload
 		fail(overloadError(p))
 		return
 	}
 	defer p.release()
+	if bridged(p, x.proto) {
+		outcome = x.bridgeBatchPart(ctx, p, pt, reqs, answers)
+		return
+	}
 	body := []byte{'['}
 	sub := make([]string, len(pt.idx))
 	var ids []jsonrpc.ID

@@ -106,7 +106,10 @@
 //	named params (one object)        one struct parameter
 //
 // A JSON-RPC notification to an XML-RPC pool is sent as a call whose answer is dropped. The
-// calls of a batch or multicall are not bridged: those entries are answered with an error.
+// entries of a batch or system.multicall that route to a pool of the other protocol are bridged
+// one by one, each a single call of the pool's protocol (bridgeparts.go), and their answers put
+// back in the caller's order beside the other pools'; the part counts with the worst outcome of
+// its entries. TestBatchBridged and TestMulticallBridged check both directions.
 //
 // # Reloads
 //

@@ -130,17 +130,16 @@ func (x *exchange) multicallPart(ctx context.Context, pt *part, entries []mcEntr
 	}
 	outcome := OutcomeOK
 	defer func() { x.observePart(pt.rt, rpc.MethodMulticall, outcome, start) }()
-	if bridged(p, x.proto) {
-		outcome = OutcomeRefused
-		fail(gatewayError{code: rpc.CodeInternalError, msg: fmt.Sprintf("gateway: pool %s speaks %s: a multicall's calls are not bridged", p.name, p.cfg.Protocol)})
-		return
-	}
 	if !p.acquire() {
 		outcome = OutcomeOverload
 		fail(overloadError(p))
 		return
 	}
 	defer p.release()
+	if bridged(p, x.proto) {
+		outcome = x.bridgeMulticallPart(ctx, p, pt, entries, results)
+		return
+	}
 	if p.cfg.Multicall != nil && !*p.cfg.Multicall {
 		for _, i := range pt.idx {
 			results[i], outcome = x.single(ctx, p, entries[i])
