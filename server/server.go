@@ -229,9 +229,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 		defer cancel()
 	}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
-	var start time.Time
+	var start time.Duration // on monoClock
 	if debug || s.cfg.Observer != nil {
-		start = time.Now()
+		start = monoClock()
 	}
 	wc, own := r.Context().Value(ownServerKey{}).(*watchedConn)
 	st := getState()
@@ -285,7 +285,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, codecs []code
 	if debug {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "server: call", slog.String("protocol", c.Name()),
 			slog.String("method", sum.Method), slog.Int("fault", sum.Code),
-			slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr),
+			slog.Duration("duration", monoClock()-start), slog.String("remote", r.RemoteAddr),
 			slog.String("request_id", rpc.RequestID(ctx)))
 	}
 	if len(resp) == 0 {
