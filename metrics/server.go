@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,7 +32,21 @@ type Server struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	methods  methodSet
+	series   sync.Map // seriesKey -> *series: the children of requests and duration, found once
 	srv      atomic.Pointer[server.Server]
+}
+
+// seriesKey names the series one call counts in. Its method is a label already bounded, so
+// there are at most protocols × outcomes × (MaxMethods + 2) keys.
+type seriesKey struct {
+	protocol, method string
+	outcome          server.Outcome
+}
+
+// series are the counter and histogram one call counts in.
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // NewServer returns the metrics of one server, with at most maxMethods method labels
@@ -68,9 +83,18 @@ func (m *Server) Handler() http.Handler {
 
 // ObserveCall counts one request; it implements server.Observer.
 func (m *Server) ObserveCall(c server.CallInfo) {
-	method := m.method(&c)
-	m.requests.WithLabelValues(c.Protocol, method, string(c.Outcome)).Inc()
-	m.duration.WithLabelValues(c.Protocol, method).Observe(c.Duration.Seconds())
+	k := seriesKey{c.Protocol, m.method(&c), c.Outcome}
+	var se *series
+	if v, ok := m.series.Load(k); ok {
+		se = v.(*series)
+	} else {
+		// Two callers may both get here: the vectors hand both the same children.
+		se = &series{requests: m.requests.WithLabelValues(k.protocol, k.method, string(k.outcome)),
+			duration: m.duration.WithLabelValues(k.protocol, k.method)}
+		m.series.Store(k, se)
+	}
+	se.requests.Inc()
+	se.duration.Observe(c.Duration.Seconds())
 }
 
 // method is c's method label: a batch is BatchMethod; a refused request, a body that did not
