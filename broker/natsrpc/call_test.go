@@ -244,7 +244,8 @@ func TestClusterAndShapes(t *testing.T) {
 	}
 }
 
-// Closing a transport ends its listeners' workers, stopped or not.
+// Closing a transport ends its listeners' workers, stopped or not. The workers start as the
+// deliveries need them: 50 casts whose handler holds them grow the pool to 50 workers.
 func TestCloseEndsListeners(t *testing.T) {
 	ns := startNATS(t)
 	cfg := natsrpc.DefaultConfig()
@@ -255,16 +256,25 @@ func TestCloseEndsListeners(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // earlier tests' goroutines wind down
 	before := runtime.NumGoroutine()
-	h := func(d *broker.Delivery) { d.Done(nil, nil) }
-	if _, err := tr.Listen(context.Background(), broker.ListenConfig{Target: broker.Target{Topic: "t", Server: "s"}, MaxInFlight: 200}, h); err != nil {
+	hold := make(chan struct{})
+	h := func(d *broker.Delivery) { <-hold; d.Done(nil, nil) }
+	tg := broker.Target{Topic: "t", Server: "s"}
+	if _, err := tr.Listen(context.Background(), broker.ListenConfig{Target: tg, MaxInFlight: 200}, h); err != nil {
 		t.Fatal(err)
 	}
-	if n := runtime.NumGoroutine(); n < before+200 {
-		t.Fatalf("%d goroutines with 200 workers, %d before", n, before)
+	if n := runtime.NumGoroutine(); n > before+20 {
+		t.Errorf("%d goroutines for an idle listener, %d before: workers start as needed", n, before)
 	}
+	for i := range 50 {
+		if err := tr.Cast(context.Background(), tg, &broker.Message{Protocol: "xmlrpc", Method: "m", Body: []byte("<x/>")}); err != nil {
+			t.Fatalf("cast %d: %v", i, err)
+		}
+	}
+	eventually(t, 5*time.Second, "a worker for each held delivery", func() bool { return runtime.NumGoroutine() >= before+50 })
+	close(hold)
 	tr.Close()
 	eventually(t, 5*time.Second, "the workers end", func() bool { return runtime.NumGoroutine() < before+20 })
-	if _, err := tr.Listen(context.Background(), broker.ListenConfig{Target: broker.Target{Topic: "t", Server: "s"}, MaxInFlight: 1}, h); !errors.Is(err, broker.ErrClosed) {
+	if _, err := tr.Listen(context.Background(), broker.ListenConfig{Target: tg, MaxInFlight: 1}, h); !errors.Is(err, broker.ErrClosed) {
 		t.Fatalf("Listen after Close: %v, want ErrClosed", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,14 +12,12 @@ import (
 	"github.com/harp-rpc/harp/broker"
 )
 
-// listener holds a server's subscriptions and the workers that run their deliveries.
+// listener holds a server's subscriptions and the pool that runs their deliveries.
 type listener struct {
-	t       *Transport
-	subs    []*nats.Subscription
-	msgs    chan *nats.Msg // what the subscriptions deliver, for the workers
-	workers sync.WaitGroup
-	cc      jetstream.ConsumeContext
-	once    sync.Once
+	t    *Transport
+	subs []*nats.Subscription
+	pool *pool
+	cc   jetstream.ConsumeContext
 }
 
 // pendingMsgs bounds the messages a listener holds for its workers; beyond it NATS drops them
@@ -30,9 +27,8 @@ const pendingMsgs = 1 << 16
 // Listen subscribes a server to its topic's queue group, its own subject and the topic's
 // fanout subject, and with cfg.Durable consumes the topic's durable casts; it returns once
 // the server's interest is registered with the NATS server (flushed). The subscriptions feed
-// one channel that cfg.MaxInFlight workers read, each running its delivery inline
-// (broker.Delivery.Inline): as few hand-offs per call as a plain nats.go responder, and a slow
-// call holds only its own worker.
+// one channel that a pool of up to cfg.MaxInFlight workers reads, each running its delivery
+// inline (broker.Delivery.Inline): as few hand-offs per call as a plain nats.go responder.
 func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broker.Handler) (broker.Listener, error) {
 	tg := cfg.Target
 	tg.Fanout = false
@@ -49,18 +45,19 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 	if err != nil {
 		return nil, &broker.TransportError{Op: "listen", Target: tg, Err: err}
 	}
-	l := &listener{t: t, msgs: make(chan *nats.Msg, pendingMsgs)}
+	fanout := t.names.subject(kindFanout, tg)
+	l := &listener{t: t}
+	l.pool = newPool(pendingMsgs, cfg.MaxInFlight, func(nm *nats.Msg) { h(t.delivery(kindOf(nm.Subject, fanout), nm)) })
 	fail := func(err error) (broker.Listener, error) {
 		l.stopNow()
 		return nil, &broker.TransportError{Op: "listen", Target: tg, Err: err}
 	}
-	fanout := t.names.subject(kindFanout, tg)
 	for _, s := range []struct{ subject, queue string }{
 		{t.names.subject(kindPool, tg), queueGroup},
 		{t.names.subject(kindServer, tg), ""},
 		{fanout, ""},
 	} {
-		ns, err := lc.ChanQueueSubscribe(s.subject, s.queue, l.msgs)
+		ns, err := lc.ChanQueueSubscribe(s.subject, s.queue, l.pool.msgs)
 		if err != nil {
 			return fail(err)
 		}
@@ -70,10 +67,7 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 	if !t.track(l) {
 		return fail(broker.ErrClosed)
 	}
-	for range cfg.MaxInFlight {
-		l.workers.Add(1)
-		go l.work(fanout, h)
-	}
+	l.pool.start()
 	fctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
 	err = lc.FlushWithContext(fctx)
 	cancel()
@@ -88,18 +82,6 @@ func (t *Transport) Listen(ctx context.Context, cfg broker.ListenConfig, h broke
 		l.cc = cc
 	}
 	return l, nil
-}
-
-// work runs the deliveries of l's subscriptions until their channel is closed.
-func (l *listener) work(fanout string, h broker.Handler) {
-	defer l.workers.Done()
-	for nm := range l.msgs {
-		kind := broker.KindCast
-		if nm.Subject == fanout {
-			kind = broker.KindFanout
-		}
-		h(l.t.delivery(kind, nm))
-	}
 }
 
 // delivery turns nm into a Delivery of kind: a message with a reply subject is a call,
@@ -148,7 +130,7 @@ func (l *listener) Stop(ctx context.Context) error {
 	l.closeMsgs()
 	l.t.untrack(l)
 	done := make(chan struct{})
-	go func() { l.workers.Wait(); close(done) }()
+	go func() { l.pool.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -166,7 +148,7 @@ func (l *listener) Stop(ctx context.Context) error {
 
 // closeMsgs ends the workers once they have run what the channel holds: the subscriptions are
 // closed, so nothing more is written to it.
-func (l *listener) closeMsgs() { l.once.Do(func() { close(l.msgs) }) }
+func (l *listener) closeMsgs() { l.pool.close() }
 
 // stopNow drops the subscriptions at once (a Listen that failed half-way).
 func (l *listener) stopNow() {
