@@ -158,11 +158,12 @@ func isTimeoutErr(err error) bool {
 	return ok && ne.Timeout()
 }
 
-// TestWriteStallCuts checks that a client that never reads a large answer loses its connection
-// within write_stall_timeout (and a quarter), not write_timeout, and gives the budget back.
-func TestWriteStallCuts(t *testing.T) {
+// echoBackend serves a harp server with echo and add until the test ends.
+func echoBackend(t *testing.T) *httptest.Server {
+	t.Helper()
 	reg, _ := rpc.NewRegistry(rpc.DefaultConfig())
 	reg.MustRegister("echo", func(s string) string { return s }, "")
+	reg.MustRegister("add", func(a, b int) int { return a + b }, "")
 	scfg := server.DefaultConfig()
 	scfg.Logger = slog.New(slog.DiscardHandler)
 	srv, err := server.New(reg, scfg)
@@ -170,7 +171,14 @@ func TestWriteStallCuts(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+// TestWriteStallCuts checks that a client that never reads a large answer loses its connection
+// within write_stall_timeout (and a quarter), not write_timeout, and gives the budget back.
+func TestWriteStallCuts(t *testing.T) {
+	hs := echoBackend(t)
 	gw := startGateway(t, fmt.Sprintf(`
 listeners: [{address: LISTEN}]
 limits: {write_stall_timeout: 500ms, peer_share: 0}
@@ -214,17 +222,7 @@ routes: [{pool: p}]
 // hold the pool's calls in flight: a call counts until its answer is back from the backend, so
 // with max_in_flight 2 and three unread answers being written, another client is served.
 func TestUnreadAnswersLeaveInFlight(t *testing.T) {
-	reg, _ := rpc.NewRegistry(rpc.DefaultConfig())
-	reg.MustRegister("echo", func(s string) string { return s }, "")
-	reg.MustRegister("add", func(a, b int) int { return a + b }, "")
-	scfg := server.DefaultConfig()
-	scfg.Logger = slog.New(slog.DiscardHandler)
-	srv, err := server.New(reg, scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	hs := echoBackend(t)
 	gw := startGateway(t, fmt.Sprintf(`
 listeners: [{address: LISTEN}]
 limits: {peer_share: 0}
