@@ -57,6 +57,13 @@ func (s *Server) handle(d amqp.Delivery) {
 		}
 		return
 	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		// The caller's timeout (the call's expiration) has passed: it has given up, as
+		// oslo.messaging's client drops a late reply. Sent, the reply (most often the handler's
+		// own deadline error) would race the caller's timeout and could reach it first.
+		s.log.Info("oslo: reply dropped: the caller's timeout passed", "method", req.Method, "msg_id", req.MsgID)
+		return
+	}
 	_ = s.reply(req, &Reply{Result: result, Failure: failure, Ending: true, MsgID: req.MsgID, UniqueID: uuidHex()})
 }
 

@@ -247,3 +247,39 @@ func TestServerBoundAndGracefulStop(t *testing.T) {
 		}
 	}
 }
+
+// TestServerDropsLateReply sends a call whose expiration (the caller's timeout, 300 ms) passes
+// while it runs: the handler gets that deadline and ends with it, and the server sends no
+// reply, as the caller has given up (oslo.messaging's client drops a late reply); a reply sent
+// then would race the caller's own timeout and could reach it as a remote error. A call that
+// ends in time is answered.
+func TestServerDropsLateReply(t *testing.T) {
+	r := peertest.SharedRabbit(t)
+	topic := "harp_late_" + uuidHex()[:8]
+	reg, _ := rpc.NewRegistry(nil)
+	reg.MustRegister("wait", func(ctx context.Context, ms int) (int, error) {
+		select {
+		case <-time.After(time.Duration(ms) * time.Millisecond):
+			return ms, nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}, "")
+	core, _ := rpc.NewServer(reg, nil)
+	s, err := Listen(context.Background(), r.URL, core, DefaultConfig(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := newRawPeer(t, r.URL)
+	late := p.call(t, "wait", `{"ms": 5000}`, "m1", "u1")
+	late.Expiration = "300"
+	p.send(t, topic, late)
+	p.none(t, 1500*time.Millisecond)
+	quick := p.call(t, "wait", `{"ms": 10}`, "m2", "u2")
+	quick.Expiration = "5000"
+	p.send(t, topic, quick)
+	if rep := p.next(t, 5*time.Second); string(rep.Result) != "10" || rep.MsgID != "m2" {
+		t.Errorf("a call within its timeout: %+v", rep)
+	}
+}
