@@ -25,7 +25,14 @@ type Gateway struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	methods  methodSet
+	series   sync.Map // gatewayKey -> *series: each call's children, found once
 	gw       atomic.Pointer[gateway.Gateway]
+}
+
+// gatewayKey names the series one gateway call counts in.
+type gatewayKey struct {
+	route, pool, method string
+	outcome             gateway.Outcome
 }
 
 // NewGateway returns the metrics of one gateway, with at most maxMethods method labels
@@ -65,8 +72,18 @@ func (m *Gateway) ObserveCall(c *gateway.CallInfo) {
 	if c.Outcome != gateway.OutcomeRefused && c.Route != "" {
 		method = m.methods.label(c.Method)
 	}
-	m.requests.WithLabelValues(c.Route, c.Pool, method, string(c.Outcome)).Inc()
-	m.duration.WithLabelValues(c.Route, c.Pool, method).Observe(c.Duration.Seconds())
+	k := gatewayKey{c.Route, c.Pool, method, c.Outcome}
+	var se *series
+	if v, ok := m.series.Load(k); ok {
+		se = v.(*series)
+	} else {
+		// Two callers may both get here: the vectors hand both the same children.
+		se = &series{requests: m.requests.WithLabelValues(k.route, k.pool, k.method, string(k.outcome)),
+			duration: m.duration.WithLabelValues(k.route, k.pool, k.method)}
+		m.series.Store(k, se)
+	}
+	se.requests.Inc()
+	se.duration.Observe(c.Duration.Seconds())
 }
 
 // methodSet hands out at most max distinct method labels.
