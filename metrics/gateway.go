@@ -25,7 +25,7 @@ type Gateway struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	methods  methodSet
-	series   sync.Map // gatewayKey -> *series: each call's children, found once
+	series   seriesCache[gatewayKey]
 	gw       atomic.Pointer[gateway.Gateway]
 }
 
@@ -48,8 +48,12 @@ func NewGateway(maxMethods int) *Gateway {
 	}, []string{"route", "pool", "method", "outcome"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "harp_gateway_request_duration_seconds", Help: "Time from a call's arrival to its answer.",
-		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		Buckets: durationBuckets,
 	}, []string{"route", "pool", "method"})
+	m.series = seriesCache[gatewayKey]{requests: m.requests, duration: m.duration,
+		labels: func(k gatewayKey) ([]string, []string) {
+			return []string{k.route, k.pool, k.method, string(k.outcome)}, []string{k.route, k.pool, k.method}
+		}}
 	m.reg.MustRegister(m.requests, m.duration, &poolCollector{m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -72,18 +76,7 @@ func (m *Gateway) ObserveCall(c *gateway.CallInfo) {
 	if c.Outcome != gateway.OutcomeRefused && c.Route != "" {
 		method = m.methods.label(c.Method)
 	}
-	k := gatewayKey{c.Route, c.Pool, method, c.Outcome}
-	var se *series
-	if v, ok := m.series.Load(k); ok {
-		se = v.(*series)
-	} else {
-		// Two callers may both get here: the vectors hand both the same children.
-		se = &series{requests: m.requests.WithLabelValues(k.route, k.pool, k.method, string(k.outcome)),
-			duration: m.duration.WithLabelValues(k.route, k.pool, k.method)}
-		m.series.Store(k, se)
-	}
-	se.requests.Inc()
-	se.duration.Observe(c.Duration.Seconds())
+	m.series.observe(gatewayKey{c.Route, c.Pool, method, c.Outcome}, c.Duration)
 }
 
 // methodSet hands out at most max distinct method labels.

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,9 +14,6 @@ import (
 
 // BatchMethod is the method label of a JSON-RPC batch, whatever its calls.
 const BatchMethod = "batch"
-
-// durationBuckets are the request duration histograms' buckets, in seconds: 100 us to 10 s.
-var durationBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 var (
 	srvInFlight     = desc("harp_server_in_flight", "Calls being served now, abandoned ones still running included.")
@@ -32,7 +28,7 @@ type Server struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	methods  methodSet
-	series   sync.Map // seriesKey -> *series: the children of requests and duration, found once
+	series   seriesCache[seriesKey]
 	srv      atomic.Pointer[server.Server]
 }
 
@@ -41,12 +37,6 @@ type Server struct {
 type seriesKey struct {
 	protocol, method string
 	outcome          server.Outcome
-}
-
-// series are the counter and histogram one call counts in.
-type series struct {
-	requests prometheus.Counter
-	duration prometheus.Observer
 }
 
 // NewServer returns the metrics of one server, with at most maxMethods method labels
@@ -64,6 +54,10 @@ func NewServer(maxMethods int) *Server {
 		Name: "harp_server_request_duration_seconds", Help: "Time from a request's body to its answer written.",
 		Buckets: durationBuckets,
 	}, []string{"protocol", "method"})
+	m.series = seriesCache[seriesKey]{requests: m.requests, duration: m.duration,
+		labels: func(k seriesKey) ([]string, []string) {
+			return []string{k.protocol, k.method, string(k.outcome)}, []string{k.protocol, k.method}
+		}}
 	m.reg.MustRegister(m.requests, m.duration, &serverCollector{m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -83,18 +77,7 @@ func (m *Server) Handler() http.Handler {
 
 // ObserveCall counts one request; it implements server.Observer.
 func (m *Server) ObserveCall(c server.CallInfo) {
-	k := seriesKey{c.Protocol, m.method(&c), c.Outcome}
-	var se *series
-	if v, ok := m.series.Load(k); ok {
-		se = v.(*series)
-	} else {
-		// Two callers may both get here: the vectors hand both the same children.
-		se = &series{requests: m.requests.WithLabelValues(k.protocol, k.method, string(k.outcome)),
-			duration: m.duration.WithLabelValues(k.protocol, k.method)}
-		m.series.Store(k, se)
-	}
-	se.requests.Inc()
-	se.duration.Observe(c.Duration.Seconds())
+	m.series.observe(seriesKey{c.Protocol, m.method(&c), c.Outcome}, c.Duration)
 }
 
 // method is c's method label: a batch is BatchMethod; a refused request, a body that did not
