@@ -32,7 +32,7 @@ func (s *Server) handOver(req *Request, d amqp.Delivery) {
 	if id, ok := req.Context["request_id"].(string); ok && rpc.ValidRequestID(id) {
 		m.RequestID = id
 	}
-	var deadline time.Time // the caller's, from the call's expiration
+	var deadline time.Time // the caller's, from the call's expiration; zero without one
 	if ms, err := strconv.ParseInt(d.Expiration, 10, 64); err == nil && ms > 0 {
 		m.Timeout = time.Duration(ms) * time.Millisecond
 		deadline = time.Now().Add(m.Timeout)
@@ -44,12 +44,7 @@ func (s *Server) handOver(req *Request, d amqp.Delivery) {
 		var err error
 		once.Do(func() {
 			defer close(finished)
-			if kind == broker.KindCall && !deadline.IsZero() && !time.Now().Before(deadline) {
-				// the caller has given up: see Server.handle
-				s.log.Info("oslo: reply dropped: the caller's timeout passed", "method", req.Method, "msg_id", req.MsgID)
-				return
-			}
-			if kind == broker.KindCall {
+			if kind == broker.KindCall && !s.late(req, deadline) {
 				result, failure := readAnswer(answer, req.Method)
 				err = s.reply(req, &Reply{Result: result, Failure: failure, Ending: true, MsgID: req.MsgID, UniqueID: uuidHex()})
 			}

@@ -57,11 +57,7 @@ func (s *Server) handle(d amqp.Delivery) {
 		}
 		return
 	}
-	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
-		// The caller's timeout (the call's expiration) has passed: it has given up, as
-		// oslo.messaging's client drops a late reply. Sent, the reply (most often the handler's
-		// own deadline error) would race the caller's timeout and could reach it first.
-		s.log.Info("oslo: reply dropped: the caller's timeout passed", "method", req.Method, "msg_id", req.MsgID)
+	if dl, _ := ctx.Deadline(); s.late(req, dl) {
 		return
 	}
 	_ = s.reply(req, &Reply{Result: result, Failure: failure, Ending: true, MsgID: req.MsgID, UniqueID: uuidHex()})
@@ -164,4 +160,17 @@ func (s *Server) reply(req *Request, r *Reply) error {
 		s.log.Warn("oslo: reply not delivered", "method", req.Method, "msg_id", req.MsgID, "reply_q", req.ReplyQueue, "err", err)
 	}
 	return err
+}
+
+// late reports whether the caller's deadline dl (from the call's expiration; zero when the call
+// has none) has passed, and
+// logs the reply it drops then: the caller has given up, as oslo.messaging's client drops a
+// late reply, and the reply (most often the handler's own deadline error) would race the
+// caller's timeout and could reach it first.
+func (s *Server) late(req *Request, dl time.Time) bool {
+	if dl.IsZero() || time.Now().Before(dl) {
+		return false
+	}
+	s.log.Info("oslo: reply dropped: the caller's timeout passed", "method", req.Method, "msg_id", req.MsgID)
+	return true
 }
