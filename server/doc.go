@@ -64,12 +64,13 @@
 // Serve an answer whose writing makes no progress for Config.WriteStallTimeout (5 s) ends its
 // connection, so a client that never reads pins its answer seconds, not minutes; after a burst
 // of large requests Serve gives the memory back to the operating system (debug.FreeOSMemory)
-// once the budget's use has fallen. The rest of the process's memory (the runtime, about 20 KiB
-// per connection, garbage not yet collected) is outside the budget; harp serve sets the
-// runtime's soft memory limit to the budget plus 64 MiB (debug.SetMemoryLimit, unless
-// GOMEMLIMIT is set) so that the collector runs before the heap doubles. TestAttacks (package
-// internal/attack) runs the attacks of issue 12 against a harp serve and holds its peak RSS to
-// the budget plus 112 MiB.
+// once the budget's use has fallen, and again on each of the next three seconds (sync.Pool and
+// closing connections keep some of it through the first collection). The rest of the
+// process's memory (the runtime, about 20 KiB per connection, garbage not yet collected) is
+// outside the budget; harp serve sets the runtime's soft memory limit to the budget plus 64 MiB
+// (debug.SetMemoryLimit, unless GOMEMLIMIT is set) so that the collector runs before the heap
+// doubles. TestAttacks (package internal/attack) runs the attacks of issue 12 against a harp
+// serve and holds its peak RSS to the budget plus 112 MiB.
 //
 // Under Serve one IP address may hold at most Config.PeerShare (a quarter) of Config.MaxConns
 // (10,000 connections; over it a connection is closed as it is accepted), of MaxBodies and of

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestBudgetShares checks the budget's arithmetic: reservations within the limit and the peer's
@@ -158,5 +160,31 @@ func TestPeersShares(t *testing.T) {
 	hard := NewPeers(PeerLimits{PeerConns: 1})
 	if hard.Open(tcp("10.0.0.3", 1)) == nil || hard.Open(tcp("10.0.0.3", 2)) != nil {
 		t.Fatal("without MaxConns, PeerConns applies at once")
+	}
+}
+
+// TestReclaimFollowsUp checks that Reclaim frees memory once when a peak has fallen back and
+// again on the next few periods (what sync.Pool's victim cache and a closing connection still
+// held the first time), then stops until the next peak.
+func TestReclaimFollowsUp(t *testing.T) {
+	b := New(1600, 0)
+	b.Take(nil, 300, 300)
+	b.Give(nil, 300)
+	stop := make(chan struct{})
+	var n atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.Reclaim(stop, time.Millisecond, func() { n.Add(1) })
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for n.Load() < 1+reclaimFollowUps && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // fifty more periods: none may free again
+	close(stop)
+	<-done
+	if got := n.Load(); got != 1+reclaimFollowUps {
+		t.Fatalf("memory freed %d times after one peak, want %d", got, 1+reclaimFollowUps)
 	}
 }
