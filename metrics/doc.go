@@ -49,7 +49,7 @@
 //
 // Outcomes are server.Outcome's: ok, fault, timeout, overload, refused; the protocol is xmlrpc
 // or jsonrpc. The method label is bounded the same way: a JSON-RPC batch counts as "batch", and
-// a refused request, a body that did not parse, a call abandoned at its deadline and a name the
-// server answered with method-not-found count as "other" without taking one of the MaxMethods
-// labels.
+// a refused request, a body that did not parse and a name the server answered with
+// method-not-found count as "other" without taking one of the MaxMethods labels. A call
+// abandoned at its deadline counts under its method, with the outcome timeout.
 package metrics

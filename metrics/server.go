@@ -81,9 +81,8 @@ func (m *Server) ObserveCall(c server.CallInfo) {
 }
 
 // method is c's method label: a batch is BatchMethod; a refused request, a body that did not
-// parse, a call abandoned at its deadline (whose name the core no longer reports) and an
-// unknown method are OtherMethod, so that names no method answers take no label; and past
-// the bound every new name is OtherMethod too.
+// parse and an unknown method are OtherMethod, so that names no method answers take no label;
+// and past the bound every new name is OtherMethod too.
 func (m *Server) method(c *server.CallInfo) string {
 	switch {
 	case c.Batch:

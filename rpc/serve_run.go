@@ -93,7 +93,8 @@ func (s *Server) serveBounded(ctx context.Context, c ServerCodec, body, dst []by
 	if errors.Is(ctx.Err(), context.Canceled) {
 		msg = "internal error: the call was cancelled"
 	}
-	s.log.LogAttrs(ctx, slog.LevelWarn, "rpc: call abandoned at its deadline",
+	sum := peekSummary(c, body, CodeInternalError)
+	s.log.LogAttrs(ctx, slog.LevelWarn, "rpc: call abandoned at its deadline", slog.String("method", sum.Method),
 		slog.Duration("timeout", s.timeout), slog.String("request_id", RequestID(ctx)))
-	return c.AppendFault(nil, CodeInternalError, msg), Summary{Code: CodeInternalError}, false
+	return c.AppendFault(nil, CodeInternalError, msg), sum, false
 }

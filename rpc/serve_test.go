@@ -136,6 +136,32 @@ func TestServeCallTimeout(t *testing.T) {
 	}
 }
 
+// TestAbandonedSummary: a call abandoned at its deadline is summarized with its method (and a
+// batch with its entries), for logs and metrics, over both protocols.
+func TestAbandonedSummary(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	reg := newRegistry(t, nil)
+	reg.MustRegister("stuck", func() int { <-release; return 1 }, "")
+	s := newCore(t, reg, &rpc.ServerConfig{MaxBodySize: 1 << 20, MaxDepth: 10, MaxBatch: 10, MaxValues: 100, CallTimeout: 20 * time.Millisecond})
+	for _, c := range []struct {
+		proto, body string
+		want        rpc.Summary
+	}{
+		{"xmlrpc", `<methodCall><methodName>stuck</methodName><params></params></methodCall>`,
+			rpc.Summary{Method: "stuck", Calls: 1, Code: rpc.CodeInternalError}},
+		{"jsonrpc", `{"jsonrpc":"2.0","method":"stuck","params":[],"id":1}`,
+			rpc.Summary{Method: "stuck", Calls: 1, Code: rpc.CodeInternalError}},
+		{"jsonrpc", `[{"jsonrpc":"2.0","method":"stuck","id":1},{"jsonrpc":"2.0","method":"other","id":2}]`,
+			rpc.Summary{Method: "stuck", Calls: 2, Batch: true, Code: rpc.CodeInternalError}},
+	} {
+		_, sum, kept := s.Serve(context.Background(), s.Codec(c.proto), []byte(c.body), nil)
+		if kept || sum != c.want {
+			t.Errorf("%s %s: summary %+v kept %v, want %+v abandoned", c.proto, c.body, sum, kept, c.want)
+		}
+	}
+}
+
 // TestServeCallerDeadline: a caller's deadline shorter than the call timeout bounds the call,
 // and one already past runs nothing.
 func TestServeCallerDeadline(t *testing.T) {

@@ -151,8 +151,8 @@ func TestObserverRefusals(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
 		_, url, rec := observedServer(t, func(c *server.Config) { c.CallTimeout = 20 * time.Millisecond })
 		post(t, url, xmlCall(t, "stubborn", 300))
-		checkInfo(t, "abandoned", rec.next(t, 0), server.CallInfo{Protocol: "xmlrpc", Code: rpc.CodeInternalError,
-			Status: 200, Outcome: server.OutcomeTimeout})
+		checkInfo(t, "abandoned", rec.next(t, 0), server.CallInfo{Protocol: "xmlrpc", Method: "stubborn", Calls: 1,
+			Code: rpc.CodeInternalError, Status: 200, Outcome: server.OutcomeTimeout})
 	})
 	t.Run("unauthorized", func(t *testing.T) {
 		_, url, rec := observedServer(t, func(c *server.Config) { c.BasicAuth = server.Users(map[string]string{"a": "b"}) })
