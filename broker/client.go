@@ -79,10 +79,12 @@ func NewClient(t Transport, cfg *ClientConfig) (*Client, error) {
 	return c.withCore()
 }
 
-// withCore gives c its calling core over c itself.
+// withCore gives c its calling core over c itself. The core has no timeout of its own: a call's
+// bound is the client's, carried as Message.Timeout for the transport to apply (callTransport),
+// which costs no context and no timer per call over what the transport's wait needs.
 func (c *Client) withCore() (*Client, error) {
 	core, err := rpc.NewClient(callTransport{c}, &rpc.ClientConfig{
-		Codec: c.codec, Endpoint: c.target.String(), Timeout: c.timeout,
+		Codec: c.codec, Endpoint: c.target.String(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
@@ -205,7 +207,8 @@ func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc
 }
 
 // message builds the Message for body under ctx: its request context, request id and the time
-// left. A deadline already passed is a *TimeoutError, and nothing is sent.
+// left, which is ctx's, or the client's timeout when that is shorter (or ctx has no deadline).
+// A deadline already passed is a *TimeoutError, and nothing is sent.
 func (c *Client) message(ctx context.Context, t Target, protocol, method string, body []byte) (*Message, error) {
 	if err := ctx.Err(); err != nil {
 		if err == context.DeadlineExceeded {
@@ -214,11 +217,15 @@ func (c *Client) message(ctx context.Context, t Target, protocol, method string,
 		return nil, &TransportError{Op: "call", Target: t, Method: method, Err: err}
 	}
 	m := &Message{Protocol: protocol, Method: method, Body: body, Context: ContextFrom(ctx), RequestID: rpc.RequestID(ctx)}
-	if dl, ok := ctx.Deadline(); ok {
+	dl, ok := ctx.Deadline()
+	if ok {
 		m.Timeout = time.Until(dl)
 		if m.Timeout <= 0 {
 			return nil, &TimeoutError{Target: t, Method: method}
 		}
+	}
+	if c.timeout > 0 && (!ok || m.Timeout > c.timeout) {
+		m.Timeout = c.timeout
 	}
 	return m, nil
 }
@@ -226,19 +233,27 @@ func (c *Client) message(ctx context.Context, t Target, protocol, method string,
 // callTransport is the rpc.Transport the client's calling core sends through.
 type callTransport struct{ c *Client }
 
-// RoundTrip calls (or, for a notification, casts) req on the client's target.
+// RoundTrip calls (or, for a notification, casts) req on the client's target. A call is
+// bounded by ctx and by the client's timeout, which travels as the message's Timeout for the
+// transport to apply (Transport.Call); a cast is bounded by both through its context.
 func (ct callTransport) RoundTrip(ctx context.Context, req *rpc.Request, dst []byte) ([]byte, error) {
 	c := ct.c
-	m, err := c.message(ctx, c.target, req.Protocol, req.Method, req.Body)
-	if err != nil {
-		return dst, err
-	}
 	if req.Notification || c.target.Fanout {
 		if !req.Notification {
 			return dst, fmt.Errorf("%w: a call cannot fan out (%s to %s); cast instead", ErrUnsupported, req.Method, c.target)
 		}
+		ctx, cancel := c.bound(ctx)
+		defer cancel()
+		m, err := c.message(ctx, c.target, req.Protocol, req.Method, req.Body)
+		if err != nil {
+			return dst, err
+		}
 		m.Durable = c.durable
 		return dst, c.t.Cast(ctx, c.target, m)
+	}
+	m, err := c.message(ctx, c.target, req.Protocol, req.Method, req.Body)
+	if err != nil {
+		return dst, err
 	}
 	return c.t.Call(ctx, c.target, m, dst)
 }

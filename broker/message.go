@@ -19,8 +19,9 @@ type Message struct {
 	Context RequestContext
 	// RequestID is the call's request id (rpc.RequestID), "" when none.
 	RequestID string
-	// Timeout is the time the caller had left when the message was sent; 0 means no deadline.
-	// A server gives its handler no more than this.
+	// Timeout is the time the caller had left when the message was sent (its context's, or
+	// the client's timeout when shorter); 0 means no deadline. A transport bounds a Call by it
+	// as well as by the context, and a server gives its handler no more than this.
 	Timeout time.Duration
 	// Durable asks, for a cast, that the broker keep the message until a server takes it, and
 	// redeliver it (up to a bound, then dead-letter it) when running it fails. A transport

@@ -12,8 +12,9 @@ import (
 // implements, and the Client and Server drive. Its methods are safe for concurrent use.
 //
 // Errors: Call returns *NoServerError when nobody serves the target (nothing was sent or run),
-// *TimeoutError when ctx's deadline passed before the answer came, ctx's error when it was
-// cancelled, and *TransportError for a broker failure. A fault is never an error here: it is an
+// *TimeoutError when ctx's deadline or m.Timeout passed before the answer came (whichever is
+// first: the Client bounds a call by its timeout through m.Timeout alone), ctx's error when it
+// was cancelled, and *TransportError for a broker failure. A fault is never an error here: it is an
 // answer like any other, for the codec to read.
 type Transport interface {
 	// Call sends m to one server of t (t.Server's, when set) and appends its answer to dst.

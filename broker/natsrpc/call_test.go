@@ -98,6 +98,48 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// The client's timeout bounds a call whatever its context: one that may be cancelled but has
+// no deadline, and one whose deadline is later; an earlier deadline of the context wins, and a
+// cancellation ends the call with the context's error.
+func TestTimeoutAndContexts(t *testing.T) {
+	ns := startNATS(t)
+	tr := dial(t, ns.ClientURL(), nil)
+	serve(t, tr, newService("s1"), nil)
+	c := newClient(t, tr, func(cfg *broker.ClientConfig) { cfg.Timeout = 100 * time.Millisecond })
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	later, cancelLater := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelLater()
+	for name, ctx := range map[string]context.Context{"cancellable": cancellable, "later deadline": later} {
+		start := time.Now()
+		err := c.Call(ctx, "nap", nil, 1000)
+		var te *broker.TimeoutError
+		if !errors.As(err, &te) {
+			t.Fatalf("%s: %v, want *TimeoutError", name, err)
+		}
+		if el := time.Since(start); el > 900*time.Millisecond {
+			t.Fatalf("%s: timed out after %v, want the client's 100ms", name, el)
+		}
+	}
+	long := newClient(t, tr, func(cfg *broker.ClientConfig) { cfg.Timeout = time.Minute })
+	early, cancelEarly := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelEarly()
+	start := time.Now()
+	var te *broker.TimeoutError
+	if err := long.Call(early, "nap", nil, 1000); !errors.As(err, &te) || time.Since(start) > 900*time.Millisecond {
+		t.Fatalf("context's deadline first: %v after %v, want *TimeoutError at 100ms", err, time.Since(start))
+	}
+	gone, stop := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, stop)
+	if err := long.Call(gone, "nap", nil, 1000); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call: %v, want context.Canceled", err)
+	}
+	var sum int
+	if err := long.Call(context.Background(), "add", &sum, 2, 3); err != nil || sum != 5 {
+		t.Fatalf("after them: %d, %v", sum, err)
+	}
+}
+
 func TestQueueGroupAndServer(t *testing.T) {
 	ns := startNATS(t)
 	tr := dial(t, ns.ClientURL(), nil)

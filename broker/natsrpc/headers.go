@@ -3,6 +3,8 @@ package natsrpc
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -26,11 +28,20 @@ const (
 	SubjectHeader = "Harp-Subject"
 )
 
-// header encodes m's labels; the deadline and request id under rpc's header names. The values
-// share one backing array, and the protocol's is a constant: a call costs few allocations.
+// header encodes m's labels into a new header (a message nats.go may keep or change, as
+// JetStream's publish does).
 func (t *Transport) header(m *broker.Message) (nats.Header, error) {
-	vals := make([]string, 0, 5)
 	h := make(nats.Header, 5)
+	if err := t.fillHeader(h, make([]string, 0, 5), m); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// fillHeader encodes m's labels into h, an empty header; the deadline and request id under
+// rpc's header names. The values are slices of vals's backing array (room for five saves
+// allocations), and the protocol's is a constant: a call costs few allocations.
+func (t *Transport) fillHeader(h nats.Header, vals []string, m *broker.Message) error {
 	set := func(k, v string) {
 		vals = append(vals, v)
 		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
@@ -47,7 +58,7 @@ func (t *Transport) header(m *broker.Message) (nats.Header, error) {
 		set(MethodHeader, m.Method)
 	}
 	if m.Timeout > 0 {
-		set(rpc.TimeoutHeader, rpc.FormatTimeout(m.Timeout))
+		set(rpc.TimeoutHeader, t.timeoutText(m.Timeout))
 	}
 	if m.RequestID != "" && rpc.ValidRequestID(m.RequestID) {
 		set(rpc.RequestIDHeader, m.RequestID)
@@ -55,14 +66,63 @@ func (t *Transport) header(m *broker.Message) (nats.Header, error) {
 	if len(m.Context) > 0 {
 		b, err := json.Marshal(m.Context)
 		if err != nil {
-			return nil, fmt.Errorf("request context: %w", err)
+			return fmt.Errorf("request context: %w", err)
 		}
 		if len(b) > t.cfg.MaxContextSize {
-			return nil, fmt.Errorf("request context of %d bytes over the limit of %d", len(b), t.cfg.MaxContextSize)
+			return fmt.Errorf("request context of %d bytes over the limit of %d", len(b), t.cfg.MaxContextSize)
 		}
 		set(ContextHeader, string(b))
 	}
-	return h, nil
+	return nil
+}
+
+// timeoutText is rpc.FormatTimeout(d), kept for the last whole number of milliseconds asked
+// for: a client's own timeout (the bound of every call made without an earlier deadline) is
+// formatted once, not per call; the time left before a context's deadline, never round, is
+// formatted each time.
+func (t *Transport) timeoutText(d time.Duration) string {
+	if last := t.lastTimeout.Load(); last != nil && last.d == d {
+		return last.s
+	}
+	s := rpc.FormatTimeout(d)
+	if d%time.Millisecond == 0 {
+		t.lastTimeout.Store(&formattedTimeout{d, s})
+	}
+	return s
+}
+
+// formattedTimeout is a duration and its rpc.FormatTimeout.
+type formattedTimeout struct {
+	d time.Duration
+	s string
+}
+
+// outMsg is a request's NATS message with room for its header's values, reused from call to
+// call: nats.go reads the message and its header only while it publishes, copying both.
+type outMsg struct {
+	msg  nats.Msg
+	vals [5]string
+}
+
+var outMsgs = sync.Pool{New: func() any { return &outMsg{msg: nats.Msg{Header: make(nats.Header, 5)}} }}
+
+// getOutMsg returns a reused message of m on subject; putOutMsg it once published.
+func (t *Transport) getOutMsg(subject string, m *broker.Message) (*outMsg, error) {
+	o := outMsgs.Get().(*outMsg)
+	o.msg.Subject, o.msg.Data = subject, m.Body
+	if err := t.fillHeader(o.msg.Header, o.vals[:0], m); err != nil {
+		putOutMsg(o)
+		return nil, err
+	}
+	return o, nil
+}
+
+// putOutMsg empties o, so it holds nothing of its call, and keeps it for the next.
+func putOutMsg(o *outMsg) {
+	clear(o.msg.Header)
+	o.vals = [5]string{}
+	o.msg.Subject, o.msg.Data = "", nil
+	outMsgs.Put(o)
 }
 
 // The protocol header's values; nats.go only reads them.

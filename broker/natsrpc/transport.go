@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -36,6 +38,11 @@ type Transport struct {
 	cfg   Config
 	names names
 	owned bool
+
+	subjects    sync.Map // broker.Target to its send subject (subjectOf)
+	nSubjects   atomic.Int64
+	lastSubject atomic.Pointer[sentSubject]
+	lastTimeout atomic.Pointer[formattedTimeout] // timeoutText
 
 	mu      sync.Mutex
 	streams map[string]bool // exchanges whose streams exist
@@ -198,11 +205,12 @@ func (t *Transport) Call(ctx context.Context, target broker.Target, m *broker.Me
 	if target.Fanout {
 		return dst, fmt.Errorf("%w: a call cannot fan out", broker.ErrUnsupported)
 	}
-	msg, err := t.natsMsg(t.names.sendSubject(target), m)
+	o, err := t.getOutMsg(t.subjectOf(target), m)
 	if err != nil {
 		return dst, &broker.TransportError{Op: "call", Target: target, Method: m.Method, Err: err}
 	}
-	resp, err := t.nc.RequestMsgWithContext(ctx, msg)
+	resp, err := t.request(ctx, &o.msg, m.Timeout)
+	putOutMsg(o)
 	if err == nil {
 		err = rpc.Late(ctx) // a late answer is the caller's timeout, as over HTTP
 	}
@@ -212,6 +220,52 @@ func (t *Transport) Call(ctx context.Context, target broker.Target, m *broker.Me
 	return append(dst, resp.Data...), nil
 }
 
+// request sends msg and waits for its answer until ctx ends or timeout (when positive) passes.
+// A context nothing can cancel but its bound (context.Background, as most callers pass) is
+// waited on with nats.go's pooled timer: no context, timer or channel is made for the call.
+func (t *Transport) request(ctx context.Context, msg *nats.Msg, timeout time.Duration) (*nats.Msg, error) {
+	if timeout > 0 {
+		if ctx.Done() == nil {
+			return t.nc.RequestMsg(msg, timeout)
+		}
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > timeout {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+	}
+	return t.nc.RequestMsgWithContext(ctx, msg)
+}
+
+// subjectOf is names.sendSubject(target), kept for the first maxSubjects targets asked for:
+// a client sends every call of its target to the same subject, built once. The last one found
+// is looked at first, which spares a busy client's calls the map's hashing.
+func (t *Transport) subjectOf(target broker.Target) string {
+	if last := t.lastSubject.Load(); last != nil && last.target == target {
+		return last.subject
+	}
+	if s, ok := t.subjects.Load(target); ok {
+		t.lastSubject.Store(&sentSubject{target, s.(string)})
+		return s.(string)
+	}
+	s := t.names.sendSubject(target)
+	if t.nSubjects.Load() < maxSubjects {
+		if _, had := t.subjects.LoadOrStore(target, s); !had {
+			t.nSubjects.Add(1)
+		}
+	}
+	return s
+}
+
+// sentSubject is a target and its send subject.
+type sentSubject struct {
+	target  broker.Target
+	subject string
+}
+
+// maxSubjects bounds the subjects a Transport keeps (subjectOf).
+const maxSubjects = 1024
+
 // Cast publishes m to target (its queue group, its server, or every server for a fanout)
 // without waiting for a server; a durable cast is stored in the exchange's work-queue stream
 // first (see Durable casts in the package documentation). A plain cast nobody serves is
@@ -220,11 +274,13 @@ func (t *Transport) Cast(ctx context.Context, target broker.Target, m *broker.Me
 	if m.Durable {
 		return t.castDurable(ctx, target, m)
 	}
-	msg, err := t.natsMsg(t.names.sendSubject(target), m)
+	o, err := t.getOutMsg(t.subjectOf(target), m)
 	if err != nil {
 		return &broker.TransportError{Op: "cast", Target: target, Method: m.Method, Err: err}
 	}
-	if err := t.nc.PublishMsg(msg); err != nil {
+	err = t.nc.PublishMsg(&o.msg)
+	putOutMsg(o)
+	if err != nil {
 		return t.fail("cast", target, m.Method, err)
 	}
 	return nil
