@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/harp-rpc/harp/rpc"
 )
@@ -24,6 +23,7 @@ type httpTransport struct {
 	rt            http.RoundTripper
 	owned         *http.Transport     // the transport New built, nil with WithTransport
 	tmpl          [2][2]*http.Request // by protocol (xmlTmpl, jsonTmpl), then plain and gzip-encoded
+	timed         [2][2]timedHeaders  // each template's header with a timeout, as calls sent it lately
 	maxSize       int64
 	gzipRequests  bool
 	gzipThreshold int
@@ -87,7 +87,8 @@ func (t *httpTransport) closeIdle() {
 
 // RoundTrip posts r's body and appends the body of a 200 answer (or of a 204 to a JSON-RPC
 // request) to dst. When ctx has a deadline the request carries what is left of it in
-// rpc.TimeoutHeader (so the server can give its handler no more), and when it carries a request id
+// rpc.TimeoutHeader (so the server can give its handler no more), less at most 1/256 of it
+// (coarseTimeout: calls close in time then share one header), and when it carries a request id
 // (rpc.RequestID) that id in rpc.RequestIDHeader; without either the template's header is used
 // as it is, at no cost.
 func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byte) ([]byte, error) {
@@ -110,15 +111,14 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 
 	// The request lives in a buffer of the transport's own: net/http may still read it after
 	// RoundTrip returns, and r.Body is the caller's again by then.
-	proto := protocolTmpl(r.Protocol)
-	tmpl := t.tmpl[proto][0]
+	proto, gz := protocolTmpl(r.Protocol), 0
 	var reqBuf *[]byte
 	if t.gzipRequests && len(r.Body) > t.gzipThreshold {
 		z, err := gzipBuf(r.Body)
 		if err != nil {
 			return dst, fmt.Errorf("client: %s: compressing request: %w", method, err)
 		}
-		reqBuf, tmpl = z, t.tmpl[proto][1]
+		reqBuf, gz = z, 1
 	} else {
 		reqBuf = getBuf()
 		*reqBuf = append((*reqBuf)[:0], r.Body...)
@@ -135,14 +135,23 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 		rctx, stop = st.attemptClock(ctx, attempt)
 		defer stop()
 	}
+	tmpl := t.tmpl[proto][gz]
 	req := tmpl.WithContext(httptrace.WithClientTrace(rctx, &st.trace))
+	id := rpc.RequestID(ctx)
+	if !rpc.ValidRequestID(id) {
+		id = "" // not sent
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)
 		if hasAttempt {
 			left = min(left, attempt) // the server gets what the attempt has, not the connect's
 		}
-		req.Header = withTrace(tmpl.Header, left, true, rpc.RequestID(ctx))
-	} else if id := rpc.RequestID(ctx); id != "" {
+		if id == "" {
+			req.Header = t.timed[proto][gz].header(tmpl.Header, left)
+		} else {
+			req.Header = withTrace(tmpl.Header, left, true, id)
+		}
+	} else if id != "" {
 		req.Header = withTrace(tmpl.Header, 0, false, id)
 	}
 	req.Body = &st.body
@@ -174,40 +183,6 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 		return dst, newTransportError(ctx, method, t.ep.redacted, "read", true, errAttemptTimeout)
 	}
 	return body, nil
-}
-
-// traceValues holds the values withTrace adds to a request's header, in one allocation: the
-// value slices and the timeout's bytes, which the timeout string points into.
-type traceValues struct {
-	vals [2]string
-	buf  [rpc.MaxTimeoutLen]byte
-}
-
-// withTrace returns a copy of the template's header h with rpc.TimeoutHeader set to timeout
-// (when hasTimeout) and rpc.RequestIDHeader to id (when not empty; an id rpc.ValidRequestID
-// refuses is not sent). The value slices of h are shared, never changed.
-func withTrace(h http.Header, timeout time.Duration, hasTimeout bool, id string) http.Header {
-	if !rpc.ValidRequestID(id) {
-		id = ""
-	}
-	if !hasTimeout && id == "" {
-		return h
-	}
-	out := make(http.Header, len(h)+2)
-	for k, v := range h {
-		out[k] = v
-	}
-	tv := new(traceValues)
-	if hasTimeout {
-		b := rpc.AppendTimeout(tv.buf[:0], timeout)
-		tv.vals[0] = unsafe.String(&b[0], len(b)) // tv.buf is never written again
-		out[rpc.TimeoutHeader] = tv.vals[0:1:1]
-	}
-	if id != "" {
-		tv.vals[1] = id
-		out[rpc.RequestIDHeader] = tv.vals[1:2:2]
-	}
-	return out
 }
 
 // outcome decides the phase a failed request reached and whether it may have reached the
