@@ -115,24 +115,7 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 	}
 	m.calls.Add(1)
 	start := c.now()
-	actx, cancel := ctx, context.CancelFunc(nil)
-	if timeout > 0 {
-		bound := timeout
-		if c.cfg.ConnectTimeout > 0 {
-			// the transport starts timeout once connected; the context covers the connect too
-			bound += c.cfg.ConnectTimeout
-			actx = rpc.WithAttemptTimeout(ctx, timeout)
-		}
-		// a caller's deadline sooner than the attempt's bound makes a timer of our own useless
-		if dl, ok := ctx.Deadline(); !ok || dl.Sub(start) > bound {
-			shared, ok := c.deadlines[bound].context(actx, time.Now())
-			if ok {
-				actx = shared
-			} else {
-				actx, cancel = context.WithTimeout(actx, bound)
-			}
-		}
-	}
+	actx, cancel := c.attemptContext(ctx, timeout, start)
 	var err error
 	if o.shape == shapeCall {
 		err = m.caller.Call(actx, o.method, o.reply, o.args...)
@@ -158,6 +141,31 @@ func (c *Cluster) attempt(ctx context.Context, m *EndpointState, probe bool, tim
 	m.release()
 	c.observe(m, oc, end)
 	return Attempt{URL: m.Endpoint().URL, Err: err, Outcome: oc, Duration: d}
+}
+
+// attemptContext returns the context an attempt starting at start runs under, bounded by
+// timeout (when positive) on top of ctx, and its cancel (nil when there is nothing to release).
+func (c *Cluster) attemptContext(ctx context.Context, timeout time.Duration, start time.Time) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return ctx, nil
+	}
+	actx, bound := ctx, timeout
+	if c.cfg.ConnectTimeout > 0 {
+		// the transport starts timeout once connected; the context covers the connect too
+		bound += c.cfg.ConnectTimeout
+		actx = rpc.WithAttemptTimeout(ctx, timeout)
+	}
+	// a caller's deadline sooner than the attempt's bound makes a timer of our own useless
+	if dl, ok := ctx.Deadline(); ok && dl.Sub(start) <= bound {
+		return actx, nil
+	}
+	if !c.realClock {
+		start = time.Now() // shared deadlines run on the monotonic clock, not a test's
+	}
+	if shared, ok := c.deadlines[bound].context(actx, start); ok {
+		return shared, nil
+	}
+	return context.WithTimeout(actx, bound)
 }
 
 // errRetired is the error of an attempt whose endpoint was removed before it was sent.

@@ -32,6 +32,8 @@ type Cluster struct {
 	keyed    bool // the policy routes by PickInfo.Key
 	rnd      Rand
 	now      func() time.Time
+	// realClock: now is time.Now, so its readings serve the shared deadlines' monotonic clock
+	realClock bool
 	// background is false in tests that drive time themselves
 	background bool
 	// deadlines bound attempts whose caller's context cannot be cancelled, by timeout; read-only
@@ -84,7 +86,7 @@ func New(endpoints []Endpoint, factory Factory, cfg *Config) (*Cluster, error) {
 // changes apply without disturbing calls in flight: a removed endpoint's Caller is closed once its
 // last call ends.
 func NewWithResolver(ctx context.Context, r Resolver, factory Factory, cfg *Config) (*Cluster, error) {
-	return newCluster(ctx, r, factory, cfg, internals{now: time.Now, rnd: defaultRand{}, background: true})
+	return newCluster(ctx, r, factory, cfg, internals{now: time.Now, realClock: true, rnd: defaultRand{}, background: true})
 }
 
 // internals are the parts tests replace: the clock, the random source, and whether background
@@ -92,6 +94,7 @@ func NewWithResolver(ctx context.Context, r Resolver, factory Factory, cfg *Conf
 // healthResult and resolveOnce themselves.
 type internals struct {
 	now        func() time.Time
+	realClock  bool // now is time.Now: its readings have the monotonic clock
 	rnd        Rand
 	background bool
 }
@@ -115,6 +118,7 @@ func newCluster(ctx context.Context, r Resolver, factory Factory, cfg *Config, i
 		keyed:      isKeyed(p),
 		rnd:        in.rnd,
 		now:        in.now,
+		realClock:  in.realClock,
 		background: in.background,
 		byURL:      map[string]*EndpointState{},
 		subs:       map[*subscriber]struct{}{},
