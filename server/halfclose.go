@@ -40,6 +40,11 @@ func (h *halfClose) wakeUp() {
 // Read reads from the connection; the end of the stream is held back from a one-byte read (see
 // halfClose).
 func (c *watchedConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
 	n, err := c.Conn.Read(p)
 	if n == 0 && err != nil {
 		if err == io.EOF && len(p) == 1 {

@@ -69,6 +69,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := s.httpServer(ctx, wd)
 	ln = watchedListener{Listener: ln, wd: wd, peers: s.peers, refused: &s.refused, firstByte: s.cfg.IdleTimeout,
 		bodyGrace: s.cfg.BodyStallTimeout}
+	var fc *fastConns // nil: net/http serves every connection
+	if s.useFastConns() {
+		fc = newFastConns(s, context.WithoutCancel(ctx), hs, wd)
+		ln = newHandoffListener(ln, fc)
+	}
 	stop := make(chan struct{})
 	defer close(stop)
 	if wd != nil {
@@ -76,7 +81,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go s.reclaim(stop, time.Second)
 	s.mu.Lock()
-	s.https[hs] = struct{}{}
+	s.https[hs] = fc
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -100,14 +105,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	return s.shutdown(hs, errc)
+	return s.shutdown(hs, fc, errc)
 }
 
-func (s *Server) shutdown(hs *http.Server, errc <-chan error) error {
+func (s *Server) shutdown(hs *http.Server, fc *fastConns, errc <-chan error) error {
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	s.log.Info("server: shutting down", "in_flight", s.InFlight())
-	err := hs.Shutdown(sctx)
+	err := shutdownBoth(sctx, hs, fc)
 	<-errc
 	if err != nil {
 		_ = hs.Close()
@@ -123,17 +128,33 @@ func (s *Server) shutdown(hs *http.Server, errc <-chan error) error {
 // and waits for the drain within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	hss := make([]*http.Server, 0, len(s.https))
-	for hs := range s.https {
-		hss = append(hss, hs)
+	hss := make(map[*http.Server]*fastConns, len(s.https))
+	for hs, fc := range s.https {
+		hss[hs] = fc
 	}
 	s.mu.Unlock()
 	var errs []error
-	for _, hs := range hss {
-		if err := hs.Shutdown(ctx); err != nil {
+	for hs, fc := range hss {
+		if err := shutdownBoth(ctx, hs, fc); err != nil {
 			_ = hs.Close()
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// shutdownBoth shuts down hs and the connections fc serves (nil: none) within ctx: fc stops
+// handing connections over first, since net/http takes no more once its Shutdown begins.
+func shutdownBoth(ctx context.Context, hs *http.Server, fc *fastConns) error {
+	if fc == nil {
+		return hs.Shutdown(ctx)
+	}
+	fc.mu.Lock()
+	fc.beginClose()
+	fc.mu.Unlock()
+	err := hs.Shutdown(ctx)
+	if ferr := fc.shutdown(ctx); err == nil {
+		err = ferr
+	}
+	return err
 }

@@ -34,6 +34,13 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ct []stri
 		_, _ = w.Write(body)
 		return
 	}
+	if fw, ok := w.(*fastResponse); ok && len(body) <= autoLengthMax && (s.cfg.GzipThreshold < 0 || len(body) <= s.cfg.GzipThreshold) {
+		// Under fastConns a small answer's type costs no header map either (JSON-RPC's, which
+		// net/http would not sniff right).
+		fw.setContentType(ct)
+		_, _ = w.Write(body)
+		return
+	}
 	h := w.Header()
 	h["Content-Type"] = ct
 	if s.cfg.GzipThreshold >= 0 && len(body) > s.cfg.GzipThreshold {

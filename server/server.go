@@ -36,8 +36,10 @@ type Server struct {
 	wwwAuth  []string     // WWW-Authenticate value
 	docs     docCache
 
+	fastOff bool // Serve leaves every connection to net/http (see fastConns), for tests
+
 	mu    sync.Mutex
-	https map[*http.Server]struct{} // servers started by Serve, for Shutdown
+	https map[*http.Server]*fastConns // servers started by Serve and their fast connections, for Shutdown
 }
 
 // codec is a serving codec with its Content-Type header value, made once.
@@ -62,7 +64,7 @@ func New(d rpc.Dispatcher, cfg *Config) (*Server, error) {
 	if r, ok := d.(*rpc.Registry); ok && r == nil {
 		return nil, fmt.Errorf("%w: nil registry", ErrInvalidConfig)
 	}
-	s := &Server{cfg: *cfg, d: d, log: cfg.Logger, https: make(map[*http.Server]struct{}),
+	s := &Server{cfg: *cfg, d: d, log: cfg.Logger, https: make(map[*http.Server]*fastConns),
 		budget: newBudget(cfg.MemoryBudget, cfg.PeerShare), peers: newPeers(cfg)}
 	s.cfg.Paths = append([]string(nil), cfg.Paths...)
 	s.cfg.XMLRPCPaths = append([]string(nil), cfg.XMLRPCPaths...)

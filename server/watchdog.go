@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
@@ -56,6 +57,10 @@ type watchedConn struct {
 	hc      halfClose
 	fb      firstByte
 	bg      bodyGrace
+	pending []byte // read by fastConns before the connection went to net/http; read first
+	// expire cancels the calls of a connection fastConns serves when the watchdog closes it, as
+	// net/http's reading on after the request does for its own; nil for net/http's.
+	expire atomic.Pointer[context.CancelFunc]
 }
 
 const (
@@ -168,6 +173,9 @@ func (wd *watchdog) sweep() {
 			_ = tc.SetLinger(0) // a stalled answer's unsent bytes are dropped, not kept for the peer
 		}
 		_ = c.Conn.Close() // net/http sees its reads and writes fail, and ends the connection
+		if cancel := c.expire.Load(); cancel != nil {
+			(*cancel)()
+		}
 	}
 }
 

@@ -1,0 +1,224 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+)
+
+// fastHead is a request head fastConn serves itself: a POST over HTTP/1.1 to a plain path, with a
+// Host and at most one Content-Length, and nothing that changes how the body or the connection
+// is read (Transfer-Encoding, Expect, Upgrade, a Connection other than keep-alive or close).
+type fastHead struct {
+	path   []byte // the request target: '/' and unreserved characters only
+	host   []byte
+	hdr    http.Header
+	length int  // the body's length, from Content-Length (0 without one)
+	close  bool // the client asked to close the connection after the answer
+	size   int  // bytes of the head, its final empty line included
+}
+
+// parseFastHead parses the request head at the start of b. complete is false when b does not
+// hold the whole head yet; ok is false when the head is one fastConn leaves to net/http (any
+// other method, version, target or header it does not take, or anything malformed), which then
+// answers it exactly as it would have.
+func parseFastHead(b []byte) (h fastHead, complete, ok bool) {
+	end := bytes.Index(b, crlfcrlf)
+	if end < 0 {
+		return h, false, true
+	}
+	h.size = end + 4
+	line, rest, _ := bytes.Cut(b[:end+2], crlf)
+	target, found := bytes.CutPrefix(line, postPrefix)
+	if !found {
+		return h, true, false
+	}
+	if target, found = bytes.CutSuffix(target, http11Suffix); !found || !plainPath(target) {
+		return h, true, false
+	}
+	h.path = target
+	n := bytes.Count(rest, crlf)
+	if n > maxFastHeaders {
+		return h, true, false
+	}
+	h.hdr = make(http.Header, n)
+	vals := make([]string, 0, n) // one backing array for the values, as net/http's reader does
+	seenLength := false
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, crlf)
+		name, value, found := bytes.Cut(line, colon)
+		if !found || !tokenBytes(name) || !fieldValue(value) {
+			return h, true, false
+		}
+		value = bytes.Trim(value, " \t")
+		key, known := canonicalKey(name)
+		switch key {
+		case "":
+			return h, true, false // a name fastConn does not take (see canonicalKey)
+		case "Host":
+			if h.host != nil || !hostBytes(value) {
+				return h, true, false
+			}
+			h.host = value
+		case "Content-Length":
+			l, valid := parseLength(value)
+			if seenLength || !valid {
+				return h, true, false
+			}
+			seenLength, h.length = true, l
+		case "Connection":
+			switch {
+			case asciiEqualFold(value, "close"):
+				h.close = true
+			case !asciiEqualFold(value, "keep-alive"):
+				return h, true, false
+			}
+		}
+		if !known {
+			key = string(name)
+		}
+		vals = append(vals, string(value))
+		if prev := h.hdr[key]; prev != nil {
+			h.hdr[key] = append(prev, vals[len(vals)-1])
+		} else {
+			h.hdr[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+		}
+	}
+	if h.host == nil {
+		return h, true, false // net/http answers 400 to an HTTP/1.1 request without a Host
+	}
+	return h, true, true
+}
+
+var (
+	crlf         = []byte("\r\n")
+	crlfcrlf     = []byte("\r\n\r\n")
+	colon        = []byte(":")
+	postPrefix   = []byte("POST ")
+	http11Suffix = []byte(" HTTP/1.1")
+)
+
+// maxFastHeaders is the most header lines fastConn takes; a head with more goes to net/http.
+const maxFastHeaders = 32
+
+// fastKeys are the header names fastConn knows, canonical, by their lower-case form; "" marks
+// the names it leaves to net/http, which change how the body or the connection is read.
+var fastKeys = map[string]string{
+	"host": "Host", "content-length": "Content-Length", "content-type": "Content-Type",
+	"content-encoding": "Content-Encoding", "connection": "Connection", "user-agent": "User-Agent",
+	"accept": "Accept", "accept-encoding": "Accept-Encoding", "authorization": "Authorization",
+	"harp-timeout": "Harp-Timeout", "harp-request-id": "Harp-Request-Id", "x-request-id": "X-Request-Id",
+	"transfer-encoding": "", "expect": "", "upgrade": "", "te": "", "trailer": "",
+	"http2-settings": "", "keep-alive": "Keep-Alive",
+}
+
+// canonicalKey returns the canonical form of the header name (a valid token) and whether it is
+// one of fastKeys; "" with known true when fastConn does not take the header at all. Other names
+// are canonicalized as net/http does, in place.
+func canonicalKey(name []byte) (key string, known bool) {
+	var low [32]byte
+	if len(name) <= len(low) {
+		for i, c := range name {
+			low[i] = lower(c)
+		}
+		if k, ok := fastKeys[string(low[:len(name)])]; ok {
+			return k, true
+		}
+	}
+	upper := true
+	for i, c := range name {
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			name[i] = c - 'a' + 'A'
+		case !upper && 'A' <= c && c <= 'Z':
+			name[i] = c - 'A' + 'a'
+		}
+		upper = c == '-'
+	}
+	return "-", false // any non-empty key: the caller takes name itself
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// asciiEqualFold reports whether b is s (lower case) in any case.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		if lower(b[i]) != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainPath reports whether p is an absolute path of unreserved characters and slashes: no
+// query, no escapes, nothing net/http's URL parsing would change or refuse.
+func plainPath(p []byte) bool {
+	if len(p) == 0 || p[0] != '/' {
+		return false
+	}
+	for _, c := range p {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenBytes reports whether b is a non-empty HTTP token (RFC 9110 section 5.6.2).
+func tokenBytes(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || bytes.IndexByte(tokenPunct, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+var tokenPunct = []byte("!#$%&'*+-.^_`|~")
+
+// fieldValue reports whether b holds only visible ASCII, spaces and tabs: no control bytes, and
+// no bytes over 0x7f, whose reading net/http decides.
+func fieldValue(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// hostBytes reports whether b is a host (and port) of letters, digits and the punctuation of
+// names and addresses: what net/http accepts, without the rarer characters it also does.
+func hostBytes(b []byte) bool {
+	for _, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLength parses a Content-Length of at most 9 digits (fastConn's bodies are small).
+func parseLength(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
