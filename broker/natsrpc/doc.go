@@ -17,8 +17,9 @@
 //	dead letter                  P.E.dlq.<topic>                   stream P_E_DLQ (limits)
 //
 // A call is a NATS request: "no responders" (nobody subscribed) fails at once with a
-// *broker.NoServerError, which counts as not sent; no answer before the context's deadline is
-// a *broker.TimeoutError. A plain cast is a publish, and is dropped unseen when nobody
+// *broker.NoServerError, which counts as not sent; no answer before the context's deadline, or
+// the message's Timeout (the client's timeout), is a *broker.TimeoutError. A call whose context
+// nothing can cancel waits on nats.go's pooled timer, so it makes no context of its own. A plain cast is a publish, and is dropped unseen when nobody
 // subscribes.
 //
 // # Messages
