@@ -191,8 +191,8 @@ func (c *fastConn) next() (h fastHead, ok bool) {
 		c.f.wd.connState(c.wc, http.StateActive)
 	}
 	h, complete, take := parseFastHead(c.in)
-	if complete && take && h.size+h.length > cap(c.in) {
-		take = false
+	if complete && take && (h.size+h.length > cap(c.in) || h.size > c.f.s.cfg.MaxHeaderBytes && c.f.s.cfg.MaxHeaderBytes > 0) {
+		take = false // too large for the buffer, or a head net/http may refuse: its call
 	}
 	if complete && take && len(c.in) < h.size+h.length {
 		complete = c.readRest(h.size + h.length)

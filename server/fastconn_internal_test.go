@@ -314,3 +314,25 @@ func TestFastConnsSplitRequest(t *testing.T) {
 		t.Error("a body 5 ms late was never served by fastConns")
 	}
 }
+
+// TestFastConnsHeaderLimit: a head over Config.MaxHeaderBytes is left to net/http, which
+// refuses it as it would have; one under the limit is served.
+func TestFastConnsHeaderLimit(t *testing.T) {
+	p := newFastPair(t, func(c *Config) { c.MaxHeaderBytes = 300 })
+	for _, tc := range []struct {
+		pad  int
+		fast bool
+	}{{10, true}, {2000, false}} {
+		raw := post("/RPC2", "text/xml", xmlAdd, "X-Pad: "+strings.Repeat("p", tc.pad))
+		before := p.served()
+		fast := exchange(t, p.fastAddr, []byte(raw), 5*time.Second)
+		served := p.served() - before
+		plain := exchange(t, p.plainAddr, []byte(raw), 5*time.Second)
+		if strings.Join(fast, "\n") != strings.Join(plain, "\n") {
+			t.Errorf("pad %d: answers differ\nfastConns:\n%s\nnet/http:\n%s", tc.pad, fast, plain)
+		}
+		if (served > 0) != tc.fast {
+			t.Errorf("pad %d: fastConns served %d, want fast=%v", tc.pad, served, tc.fast)
+		}
+	}
+}
