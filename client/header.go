@@ -27,9 +27,9 @@ func coarseTimeout(left time.Duration) (q, step time.Duration) {
 }
 
 // timedSlots is the size of a timedHeaders cache: the timeouts a busy client's calls carry at
-// one moment (those of the cluster's shared attempt deadlines, a few milliseconds apart, and the
-// caller's own) each keep a slot.
-const timedSlots = 16
+// one moment (those of the cluster's shared attempt deadlines, 5 ms apart, so about six values
+// of 1 ms each) each keep a slot. A used template's cache holds at most 8 headers (~4 KB).
+const timedSlots = 8
 
 // timedHeaders caches, for one request template, the headers of calls that add rpc.TimeoutHeader
 // alone: each a copy of the template's with one coarsened timeout (coarseTimeout), never

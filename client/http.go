@@ -131,9 +131,8 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	attempt, hasAttempt := rpc.AttemptTimeout(ctx)
 	if hasAttempt {
 		// the attempt's clock starts once connected (see rpc.WithAttemptTimeout)
-		var stop func()
-		rctx, stop = st.attemptClock(ctx, attempt)
-		defer stop()
+		rctx = st.attemptClock(ctx, attempt)
+		defer st.stopAttempt()
 	}
 	tmpl := t.tmpl[proto][gz]
 	req := tmpl.WithContext(httptrace.WithClientTrace(rctx, &st.trace))
@@ -228,7 +227,7 @@ type callState struct {
 	start   atomic.Int64                 // its byte count when the attempt got it
 	wrote   atomic.Bool                  // an earlier attempt wrote bytes
 	unknown atomic.Bool                  // an attempt used a connection whose writes are not counted
-	attempt *attemptState                // the clock of rpc.WithAttemptTimeout, when the call has one
+	attempt attemptState                 // the clock of rpc.WithAttemptTimeout, when the call has one
 }
 
 // gotConn records the connection an attempt uses. The transport may make several attempts
