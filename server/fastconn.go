@@ -72,8 +72,11 @@ type fastConn struct {
 	in         []byte      // bytes read and not yet served
 	head       []byte      // an answer's head (and small body) being written
 	hdr        http.Header // the answers' header map, reused
-	closeAfter bool        // the answer ends the connection
-	requests   int         // requests served
+	strs       headStrings // what parsing the requests' heads reuses
+	tmpl, req  *http.Request
+	url        url.URL
+	closeAfter bool // the answer ends the connection
+	requests   int  // requests served
 	body       fastBody
 	w          fastResponse
 }
@@ -109,6 +112,11 @@ func (c *fastConn) serve() {
 	ctx, c.cancel = context.WithCancel(context.WithValue(ctx, ownServerKey{}, c.wc))
 	c.ctx = ctx
 	c.wc.expire.Store(&c.cancel)
+	// Every request starts as a copy of tmpl, which carries the connection's context: the
+	// handler neither keeps its request nor is given another's.
+	c.tmpl = (&http.Request{Method: http.MethodPost, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		RemoteAddr: c.remote}).WithContext(ctx)
+	c.req = new(http.Request)
 	buf := fastInPool.Get().(*[]byte)
 	c.in = (*buf)[:0]
 	handed := false
@@ -130,11 +138,11 @@ func (c *fastConn) serve() {
 		f.wd.connState(c.wc, http.StateNew)
 	}
 	for {
-		h, ok := c.next()
+		h, take, ok := c.next()
 		if !ok {
 			return
 		}
-		if h.path == nil { // not one fastConn takes: net/http answers it
+		if !take { // not one fastConn takes: net/http answers it
 			handed = c.handOff()
 			return
 		}
@@ -152,9 +160,9 @@ func (c *fastConn) serve() {
 }
 
 // next reads the next request; ok is false when the connection is done with (closed, idle past
-// its time, or closed by a shutdown). A request fastConn does not take comes back with a nil
-// path, its bytes in c.in.
-func (c *fastConn) next() (h fastHead, ok bool) {
+// its time, or closed by a shutdown). A request fastConn does not take comes back with take
+// false, its bytes in c.in.
+func (c *fastConn) next() (h fastHead, take, ok bool) {
 	raw := c.wc.Conn
 	if len(c.in) == 0 {
 		switch {
@@ -167,7 +175,7 @@ func (c *fastConn) next() (h fastHead, ok bool) {
 		n, err := raw.Read(c.in[:cap(c.in)])
 		if n == 0 {
 			_ = err // closed, reset or idle too long: nothing was asked
-			return h, false
+			return h, false, false
 		}
 		c.in = c.in[:n]
 		if c.requests == 0 {
@@ -181,26 +189,23 @@ func (c *fastConn) next() (h fastHead, ok bool) {
 		m, err := raw.Read(c.in[len(c.in):cap(c.in)])
 		c.in = c.in[:len(c.in)+m]
 		if err != nil && len(c.in) < 4 {
-			return h, false
+			return h, false, false
 		}
 	}
 	if !c.state.CompareAndSwap(fastIdle, fastActive) {
-		return h, false // a shutdown closed it while idle
+		return h, false, false // a shutdown closed it while idle
 	}
 	if c.f.wd != nil {
 		c.f.wd.connState(c.wc, http.StateActive)
 	}
-	h, complete, take := parseFastHead(c.in)
+	h, complete, take := parseFastHead(c.in, &c.strs)
 	if complete && take && (h.size+h.length > cap(c.in) || h.size > c.f.s.cfg.MaxHeaderBytes && c.f.s.cfg.MaxHeaderBytes > 0) {
 		take = false // too large for the buffer, or a head net/http may refuse: its call
 	}
 	if complete && take && len(c.in) < h.size+h.length {
 		complete = c.readRest(h.size + h.length)
 	}
-	if !complete || !take {
-		return fastHead{}, true
-	}
-	return h, true
+	return h, complete && take, true
 }
 
 // readRest waits at most fastBodyWait for the request to reach n bytes.
@@ -236,15 +241,16 @@ func (c *fastConn) handOff() bool {
 func (c *fastConn) serveOne(h *fastHead) (again bool) {
 	c.closeAfter = h.close
 	c.body = fastBody{b: c.in[h.size : h.size+h.length]}
-	path := string(h.path)
-	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}, Proto: "HTTP/1.1", ProtoMajor: 1,
-		ProtoMinor: 1, Header: h.hdr, Body: http.NoBody, Host: string(h.host), RemoteAddr: c.remote,
-		RequestURI: path, ContentLength: int64(h.length), Close: h.close}
+	r := c.req
+	*r = *c.tmpl
+	c.url = url.URL{Path: h.path}
+	r.URL, r.Header, r.Host, r.RequestURI = &c.url, h.hdr, h.host, h.path
+	r.ContentLength, r.Close, r.Body = int64(h.length), h.close, http.NoBody
 	if h.length > 0 {
 		r.Body = &c.body
 	}
 	c.w = fastResponse{c: c, body: c.w.body[:0], declare: -1}
-	if !c.run(r.WithContext(c.ctx)) {
+	if !c.run(r) {
 		return false
 	}
 	again = c.w.finish()

@@ -9,19 +9,39 @@ import (
 // Host and at most one Content-Length, and nothing that changes how the body or the connection
 // is read (Transfer-Encoding, Expect, Upgrade, a Connection other than keep-alive or close).
 type fastHead struct {
-	path   []byte // the request target: '/' and unreserved characters only
-	host   []byte
+	path   string // the request target: '/' and unreserved characters only
+	host   string
 	hdr    http.Header
 	length int  // the body's length, from Content-Length (0 without one)
 	close  bool // the client asked to close the connection after the answer
 	size   int  // bytes of the head, its final empty line included
 }
 
+// headStrings is what a connection keeps of its last request head to parse the next one without
+// allocating: the header map, cleared and refilled, and the strings made from the head's fields,
+// by position, since clients send the same head on every request but for the length: a field
+// equal to the one last seen in its place reuses that string.
+type headStrings struct {
+	hdr  http.Header
+	vals []string
+	strs [2*maxFastHeaders + 2]string // path, host, then each line's name and value
+}
+
+// str returns b as a string, the one kept in slot i when it is equal.
+func (hs *headStrings) str(i int, b []byte) string {
+	if hs.strs[i] == string(b) { // compared without a conversion
+		return hs.strs[i]
+	}
+	s := string(b)
+	hs.strs[i] = s
+	return s
+}
+
 // parseFastHead parses the request head at the start of b. complete is false when b does not
 // hold the whole head yet; ok is false when the head is one fastConn leaves to net/http (any
 // other method, version, target or header it does not take, or anything malformed), which then
 // answers it exactly as it would have.
-func parseFastHead(b []byte) (h fastHead, complete, ok bool) {
+func parseFastHead(b []byte, hs *headStrings) (h fastHead, complete, ok bool) {
 	end := bytes.Index(b, crlfcrlf)
 	if end < 0 {
 		return h, false, true
@@ -35,15 +55,17 @@ func parseFastHead(b []byte) (h fastHead, complete, ok bool) {
 	if target, found = bytes.CutSuffix(target, http11Suffix); !found || !plainPath(target) {
 		return h, true, false
 	}
-	h.path = target
-	n := bytes.Count(rest, crlf)
-	if n > maxFastHeaders {
+	h.path = hs.str(0, target)
+	if bytes.Count(rest, crlf) > maxFastHeaders {
 		return h, true, false
 	}
-	h.hdr = make(http.Header, n)
-	vals := make([]string, 0, n) // one backing array for the values, as net/http's reader does
-	seenLength := false
-	for len(rest) > 0 {
+	if hs.hdr == nil {
+		hs.hdr, hs.vals = make(http.Header, 8), make([]string, 0, maxFastHeaders)
+	}
+	clear(hs.hdr)
+	h.hdr, hs.vals = hs.hdr, hs.vals[:0] // one backing array for the values, as net/http's reader does
+	seenLength, seenHost := false, false
+	for i := 0; len(rest) > 0; i++ {
 		line, rest, _ = bytes.Cut(rest, crlf)
 		name, value, found := bytes.Cut(line, colon)
 		if !found || !tokenBytes(name) || !fieldValue(value) {
@@ -55,10 +77,10 @@ func parseFastHead(b []byte) (h fastHead, complete, ok bool) {
 		case "":
 			return h, true, false // a name fastConn does not take (see canonicalKey)
 		case "Host":
-			if h.host != nil || !hostBytes(value) {
+			if seenHost || !hostBytes(value) {
 				return h, true, false
 			}
-			h.host = value
+			seenHost, h.host = true, hs.str(1, value)
 		case "Content-Length":
 			l, valid := parseLength(value)
 			if seenLength || !valid {
@@ -74,16 +96,16 @@ func parseFastHead(b []byte) (h fastHead, complete, ok bool) {
 			}
 		}
 		if !known {
-			key = string(name)
+			key = hs.str(2+2*i, name)
 		}
-		vals = append(vals, string(value))
+		hs.vals = append(hs.vals, hs.str(3+2*i, value))
+		v := hs.vals[len(hs.vals)-1 : len(hs.vals) : len(hs.vals)]
 		if prev := h.hdr[key]; prev != nil {
-			h.hdr[key] = append(prev, vals[len(vals)-1])
-		} else {
-			h.hdr[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+			v = append(prev, v[0])
 		}
+		h.hdr[key] = v
 	}
-	if h.host == nil {
+	if !seenHost {
 		return h, true, false // net/http answers 400 to an HTTP/1.1 request without a Host
 	}
 	return h, true, true
