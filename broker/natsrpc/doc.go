@@ -58,8 +58,10 @@
 // casts it has not begun back at once.
 //
 // A cast that runs longer than AckWait is reported in progress every half AckWait, so it is
-// neither delivered to another server meanwhile nor dead-lettered. A transport remembers the
-// message ids of the last 16,384 casts its servers ran: one delivered again because its
-// acknowledgement was lost (the connection cut at that instant) is acknowledged without
-// running twice. The window left is such a redelivery reaching another server.
+// neither delivered to another server meanwhile nor dead-lettered. An acknowledgement that does
+// not get through (a node lost under the server, or under the consumer's leader until another
+// is elected) is tried again, the cast still reported in progress, for up to AckWait. A
+// transport remembers the message ids of the last 16,384 casts its servers ran: one delivered
+// again because its acknowledgement was lost all the same is acknowledged without running
+// twice. The window left is such a redelivery reaching another server.
 package natsrpc

@@ -149,14 +149,14 @@ func (t *Transport) deliver(target broker.Target, jm jetstream.Msg, h broker.Han
 	if id != "" && t.ran.has(id) { // ran here, but its acknowledgement was lost
 		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.AckWait)
 		defer cancel()
-		jm.DoubleAck(ctx)
+		doubleAck(ctx, jm)
 		return
 	}
 	d := &broker.Delivery{Message: t.message(jm.Headers(), jm.Data()), Kind: broker.KindCast, Attempt: n}
 	d.Durable = true
 	alive := t.keepAlive(jm)
 	d.Done = func(_ []byte, herr error) error {
-		alive.Stop()
+		defer alive.Stop() // in progress until acknowledged, however long that takes
 		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.AckWait)
 		defer cancel()
 		switch {
@@ -164,13 +164,13 @@ func (t *Transport) deliver(target broker.Target, jm jetstream.Msg, h broker.Han
 			if id != "" {
 				t.ran.add(id)
 			}
-			return t.acked(jm.DoubleAck(ctx))
+			return t.acked(target, doubleAck(ctx, jm))
 		case errors.Is(herr, broker.ErrStopping):
-			return t.acked(jm.Nak())
+			return t.acked(target, jm.Nak())
 		case n >= t.cfg.MaxDeliver:
 			return t.deadLetter(target, jm, n, herr.Error())
 		}
-		return t.acked(jm.NakWithDelay(t.cfg.Backoff))
+		return t.acked(target, jm.NakWithDelay(t.cfg.Backoff))
 	}
 	h(d)
 }
@@ -192,9 +192,37 @@ func (t *Transport) keepAlive(jm jetstream.Msg) *time.Timer {
 	return tm
 }
 
-func (t *Transport) acked(err error) error {
+// doubleAck acknowledges jm and waits for JetStream to confirm it, trying again until ctx ends
+// when the acknowledgement does not get through: a node lost under the server (its
+// connection moving to another node) or under the consumer's leader (no responders until a new
+// one is elected) would otherwise have the cast delivered again, possibly to another server.
+func doubleAck(ctx context.Context, jm jetstream.Msg) error {
+	for attempt := 0; ; attempt++ {
+		err := jm.DoubleAck(ctx)
+		if err == nil || errors.Is(err, jetstream.ErrMsgAlreadyAckd) || ctx.Err() != nil {
+			return err
+		}
+		tm := time.NewTimer(ackRetryDelay(attempt))
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return err
+		case <-tm.C:
+		}
+	}
+}
+
+// ackRetryDelay is how long doubleAck waits before its attempt+1-th try: 20 ms, doubling up to
+// 250 ms.
+func ackRetryDelay(attempt int) time.Duration {
+	return min(20*time.Millisecond<<min(attempt, 4), 250*time.Millisecond)
+}
+
+// acked is err, if any, as the broker's TransportError for an acknowledgement of a cast to
+// target.
+func (t *Transport) acked(target broker.Target, err error) error {
 	if err != nil {
-		return &broker.TransportError{Op: "ack", Sent: true, Err: err}
+		return &broker.TransportError{Op: "ack", Target: target, Sent: true, Err: err}
 	}
 	return nil
 }
@@ -218,7 +246,7 @@ func (t *Transport) deadLetter(target broker.Target, jm jetstream.Msg, n int, wh
 		jm.NakWithDelay(t.cfg.Backoff)
 		return &broker.TransportError{Op: "dead-letter", Target: target, Sent: true, Err: err}
 	}
-	return t.acked(jm.DoubleAck(ctx))
+	return t.acked(target, doubleAck(ctx, jm))
 }
 
 // DeadLetterSubject returns the subject where target's topic's dead letters are stored, in
