@@ -15,18 +15,19 @@ import (
 // neither is a reason to refuse a call.
 func callContext(r *http.Request) (context.Context, context.CancelFunc) {
 	ctx := r.Context()
-	if r.Header[rpc.TimeoutHeader] == nil && r.Header[rpc.RequestIDHeader] == nil {
+	tv, idv := r.Header[rpc.TimeoutHeader], r.Header[rpc.RequestIDHeader] // one lookup each
+	if tv == nil && idv == nil {
 		return ctx, nil
 	}
 	var cancel context.CancelFunc
-	if v := r.Header[rpc.TimeoutHeader]; len(v) > 0 {
-		if d, err := rpc.ParseTimeout(v[0]); err == nil {
+	if len(tv) > 0 {
+		if d, err := rpc.ParseTimeout(tv[0]); err == nil {
 			// Lazy: most handlers never wait on their context, so most calls need no timer.
 			ctx, cancel = rpc.WithLazyDeadline(ctx, time.Now().Add(d))
 		}
 	}
-	if v := r.Header[rpc.RequestIDHeader]; len(v) > 0 && rpc.ValidRequestID(v[0]) {
-		ctx = rpc.WithRequestID(ctx, v[0])
+	if len(idv) > 0 && rpc.ValidRequestID(idv[0]) {
+		ctx = rpc.WithRequestID(ctx, idv[0])
 	}
 	return ctx, cancel
 }
