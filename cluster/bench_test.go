@@ -3,7 +3,7 @@ package cluster_test
 import (
 	"context"
 	"math/rand/v2"
-	"net/http/httptest"
+	"net"
 	"runtime"
 	"slices"
 	"sync"
@@ -87,9 +87,16 @@ func loopbackCallers(b *testing.B) (names []string, calls []callFn) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
-	b.Cleanup(ts.Close)
-	urls := []string{ts.URL + "/RPC2", ts.URL + "/", ts.URL + "/3"} // three endpoints, one server
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }() // as harp serve does: its fast connections
+	b.Cleanup(func() { stop(); <-served })
+	base := "http://" + ln.Addr().String()
+	urls := []string{base + "/RPC2", base + "/", base + "/3"} // three endpoints, one server
 	cl, err := client.New(urls[0])
 	if err != nil {
 		b.Fatal(err)
