@@ -160,8 +160,10 @@ func (c *NATSCluster) URLs() string {
 	return strings.Join(u, ",")
 }
 
-// WaitJetStream waits until JetStream answers on every live node (a meta leader is elected).
+// WaitJetStream waits until JetStream answers on every live node (a meta leader is elected)
+// and can place a stream replicated on all of them.
 func (c *NATSCluster) WaitJetStream(ctx context.Context) error {
+	var alive []*NATSNode
 	for _, n := range c.Nodes {
 		if !n.Alive() {
 			continue
@@ -169,8 +171,46 @@ func (c *NATSCluster) WaitJetStream(ctx context.Context) error {
 		if err := n.waitJetStream(ctx); err != nil {
 			return err
 		}
+		alive = append(alive, n)
 	}
-	return nil
+	if len(alive) == 0 {
+		return nil
+	}
+	return alive[0].waitPlacement(ctx, len(alive))
+}
+
+// waitPlacement waits until JetStream can place a stream of the given replicas: answering
+// account requests, the meta group may not yet count every node as a peer, and a stream
+// created then fails with "no suitable peers for placement". It creates a probe stream, then
+// deletes it.
+func (n *NATSNode) waitPlacement(ctx context.Context, replicas int) error {
+	nc, err := nats.Connect(n.ClientURL)
+	if err != nil {
+		return fmt.Errorf("peertest: NATS node %s: %w", n.Name, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	cfg := jetstream.StreamConfig{Name: "PEERTEST_PLACEMENT", Subjects: []string{"peertest.placement"},
+		Replicas: replicas, Storage: jetstream.MemoryStorage}
+	for {
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := js.CreateOrUpdateStream(actx, cfg)
+		if err == nil {
+			err = js.DeleteStream(actx, cfg.Name)
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("peertest: JetStream placement of %d replicas: %w (last: %v)", replicas, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 func (n *NATSNode) start() error {
