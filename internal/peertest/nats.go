@@ -184,15 +184,11 @@ func (c *NATSCluster) WaitJetStream(ctx context.Context) error {
 // created then fails with "no suitable peers for placement". It creates a probe stream, then
 // deletes it.
 func (n *NATSNode) waitPlacement(ctx context.Context, replicas int) error {
-	nc, err := nats.Connect(n.ClientURL)
-	if err != nil {
-		return fmt.Errorf("peertest: NATS node %s: %w", n.Name, err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	nc, js, err := n.jetStream()
 	if err != nil {
 		return err
 	}
+	defer nc.Close()
 	cfg := jetstream.StreamConfig{Name: "PEERTEST_PLACEMENT", Subjects: []string{"peertest.placement"},
 		Replicas: replicas, Storage: jetstream.MemoryStorage}
 	for {
@@ -299,16 +295,26 @@ func (n *NATSNode) waitClients(ctx context.Context) error {
 	}
 }
 
-func (n *NATSNode) waitJetStream(ctx context.Context) error {
+// jetStream connects to the node and returns the connection, to close, and its JetStream.
+func (n *NATSNode) jetStream() (*nats.Conn, jetstream.JetStream, error) {
 	nc, err := nats.Connect(n.ClientURL)
 	if err != nil {
-		return fmt.Errorf("peertest: NATS node %s: %w", n.Name, err)
+		return nil, nil, fmt.Errorf("peertest: NATS node %s: %w", n.Name, err)
 	}
-	defer nc.Close()
 	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+func (n *NATSNode) waitJetStream(ctx context.Context) error {
+	nc, js, err := n.jetStream()
 	if err != nil {
 		return err
 	}
+	defer nc.Close()
 	for {
 		actx, cancel := context.WithTimeout(ctx, time.Second)
 		_, err := js.AccountInfo(actx)
