@@ -91,15 +91,18 @@ func (hc *HealthCheck) Check(ctx context.Context, h *Host) error {
 		try = func(ctx context.Context) error { return c.Call(ctx, method, nil) }
 	}
 	var last error
+	dl, _ := ctx.Deadline()
 	for {
 		err := try(ctx)
 		if err == nil {
 			return nil
 		}
-		if last == nil || ctx.Err() == nil {
+		// By the clock too: a client may report the deadline before its context's timer fires.
+		cut := ctx.Err() != nil || !time.Now().Before(dl)
+		if last == nil || !cut {
 			last = err // a try cut short by the check's own deadline does not hide the one before
 		}
-		if ctx.Err() != nil || sleep(ctx, hc.Interval) != nil {
+		if cut || sleep(ctx, hc.Interval) != nil {
 			return &HealthError{Host: h.Name, URL: rawURL, Err: last}
 		}
 	}
