@@ -196,10 +196,11 @@ func (t *Transport) keepAlive(jm jetstream.Msg) *time.Timer {
 // when the acknowledgement does not get through: a node lost under the server (its
 // connection moving to another node) or under the consumer's leader (no responders until a new
 // one is elected) would otherwise have the cast delivered again, possibly to another server.
+// A connection closed for good (the transport closing) ends the tries at once.
 func doubleAck(ctx context.Context, jm jetstream.Msg) error {
 	for attempt := 0; ; attempt++ {
 		err := jm.DoubleAck(ctx)
-		if err == nil || errors.Is(err, jetstream.ErrMsgAlreadyAckd) || ctx.Err() != nil {
+		if err == nil || errors.Is(err, jetstream.ErrMsgAlreadyAckd) || errors.Is(err, nats.ErrConnectionClosed) || ctx.Err() != nil {
 			return err
 		}
 		tm := time.NewTimer(ackRetryDelay(attempt))
