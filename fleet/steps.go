@@ -120,6 +120,11 @@ func (r *hostRun) start(ctx context.Context, p supervisord.ProcessInfo) error {
 	if errors.Is(err, supervisord.AlreadyStarted) {
 		err = nil
 	}
+	// SPAWN_ERROR: it was spawned and died before startsecs, and supervisord is retrying it
+	// (BACKOFF, then FATAL at startretries) as when it dies a moment later: wait for the outcome.
+	if errors.Is(err, supervisord.SpawnError) {
+		err = nil
+	}
 	if err != nil {
 		r.record(Change{Process: name, Step: "start", Before: p.State, Err: err})
 		return err
