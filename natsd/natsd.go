@@ -161,8 +161,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // WaitJetStream waits until JetStream can take requests on this server: at once for a single
 // node; for a cluster node, once it knows the cluster's meta leader and is current with it
-// (until then JetStream requests go unanswered). It returns ctx's error, wrapped, if ctx ends
-// first, and an error wrapping ErrNotReady when JetStream is off.
+// (until then JetStream requests go unanswered) and, when it is the meta leader itself, once
+// it has heard from every peer of the meta group. The meta leader places streams, and until
+// a peer has reported to it a stream replicated there fails with "no suitable peers for
+// placement"; so once WaitJetStream has returned on every node, a stream replicated on all of
+// them can be created. It returns ctx's error, wrapped, if ctx ends first, and an error
+// wrapping ErrNotReady when JetStream is off.
 func (s *Server) WaitJetStream(ctx context.Context) error {
 	if !s.cfg.JetStream {
 		return fmt.Errorf("%w: JetStream is off", ErrNotReady)
@@ -170,7 +174,7 @@ func (s *Server) WaitJetStream(ctx context.Context) error {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if s.ns.JetStreamEnabled() && s.ns.JetStreamIsCurrent() {
+		if s.jetStreamReady() {
 			return nil
 		}
 		select {
@@ -179,4 +183,20 @@ func (s *Server) WaitJetStream(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// jetStreamReady is WaitJetStream's test: current with the meta leader and, on the leader,
+// every meta peer placeable (online, with JetStream, its statistics received).
+func (s *Server) jetStreamReady() bool {
+	if !s.ns.JetStreamEnabled() || !s.ns.JetStreamIsCurrent() {
+		return false
+	}
+	if !s.ns.JetStreamIsClustered() || !s.ns.JetStreamIsLeader() {
+		return true
+	}
+	info, err := s.ns.Jsz(&server.JSzOptions{})
+	if err != nil || info.Meta == nil {
+		return false
+	}
+	return len(s.ns.JetStreamClusterPeers()) >= info.Meta.Size
 }
