@@ -36,6 +36,37 @@ func putBuf(b *[]byte) {
 	bufPool.Put(b)
 }
 
+// maxOneWriteBody is the largest request body sent from a buffer of its own (memBody) rather
+// than a pooled one. net/http writes a request's head and body in one write only when the body
+// is a reader it knows to be in memory (a *bytes.Reader) and both fit its 4 KiB write buffer;
+// for any other reader it flushes the head first, and the server then needs a second read (a
+// harp server's fast connection waits for the body, see server's docs). Larger bodies take more
+// than one write either way, and keep the pooled buffers.
+const maxOneWriteBody = 3 << 10
+
+// memBody is a small request's body in a buffer of its own, which the garbage collector reclaims
+// once net/http is done with it: net/http may read a body after RoundTrip returns, so a pooled
+// buffer could only be given back when it says so, and a *bytes.Reader does not tell.
+type memBody struct {
+	data []byte
+	rd   bytes.Reader
+}
+
+func newMemBody(b []byte) *memBody {
+	m := &memBody{data: bytes.Clone(b)}
+	m.rd.Reset(m.data)
+	return m
+}
+
+// reader returns the body as net/http recognises an in-memory one.
+func (m *memBody) reader() io.ReadCloser { return io.NopCloser(&m.rd) }
+
+// getBody returns a fresh reader of the body, for the transport to retry on a new connection
+// when a reused one failed before anything was written.
+func (m *memBody) getBody() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(m.data)), nil
+}
+
 var (
 	gzipWriters sync.Pool // *gzip.Writer
 	gzipReaders sync.Pool // *gzip.Reader

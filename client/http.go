@@ -110,22 +110,31 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	}
 
 	// The request lives in a buffer of the transport's own: net/http may still read it after
-	// RoundTrip returns, and r.Body is the caller's again by then.
+	// RoundTrip returns, and r.Body is the caller's again by then. A small one gets a buffer of
+	// its own (memBody), so that it goes out in one write with the head.
 	proto, gz := protocolTmpl(r.Protocol), 0
-	var reqBuf *[]byte
-	if t.gzipRequests && len(r.Body) > t.gzipThreshold {
+	var (
+		reqBuf *[]byte
+		mem    *memBody
+	)
+	switch {
+	case t.gzipRequests && len(r.Body) > t.gzipThreshold:
 		z, err := gzipBuf(r.Body)
 		if err != nil {
 			return dst, fmt.Errorf("client: %s: compressing request: %w", method, err)
 		}
 		reqBuf, gz = z, 1
-	} else {
+	case len(r.Body) <= maxOneWriteBody:
+		mem = newMemBody(r.Body)
+	default:
 		reqBuf = getBuf()
 		*reqBuf = append((*reqBuf)[:0], r.Body...)
 	}
 	st := &callState{buf: reqBuf}
-	st.refs.Store(2) // this function, and the first body reader
-	st.body = bodyReader{st: st, b: *reqBuf}
+	if reqBuf != nil {
+		st.refs.Store(2) // this function, and the first body reader
+		st.body = bodyReader{st: st, b: *reqBuf}
+	}
 	st.trace = httptrace.ClientTrace{GotConn: st.gotConn}
 	rctx := ctx
 	attempt, hasAttempt := rpc.AttemptTimeout(ctx)
@@ -153,12 +162,16 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *rpc.Request, dst []byt
 	} else if id != "" {
 		req.Header = withTrace(tmpl.Header, 0, false, id)
 	}
-	req.Body = &st.body
-	req.GetBody = st.getBody
-	req.ContentLength = int64(len(*reqBuf))
+	if mem != nil {
+		req.Body, req.GetBody, req.ContentLength = mem.reader(), mem.getBody, int64(len(mem.data))
+	} else {
+		req.Body, req.GetBody, req.ContentLength = &st.body, st.getBody, int64(len(*reqBuf))
+	}
 
 	resp, err := t.rt.RoundTrip(req)
-	st.release() // RoundTrip has returned: no more GetBody
+	if reqBuf != nil {
+		st.release() // RoundTrip has returned: no more GetBody
+	}
 	if err != nil {
 		op, sent := t.outcome(st, err)
 		return dst, newTransportError(ctx, method, t.ep.redacted, op, sent, st.attemptErr(err))
