@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
+
+	"github.com/harp-rpc/harp/rpc"
 )
 
 // Outcome is the classification of one attempt's result. The cluster decides health and
@@ -14,8 +16,9 @@ type Outcome uint8
 const (
 	// OutcomeSuccess is a nil error.
 	OutcomeSuccess Outcome = iota
-	// OutcomeCancelled is an error while the caller's own context was done: the caller gave up,
-	// which says nothing about the endpoint's health.
+	// OutcomeCancelled is an error while the caller's own context was done, or its deadline had
+	// passed by the clock (rpc.Late: a transport may report the deadline a moment before the
+	// context's timer fires): the caller gave up, which says nothing about the endpoint's health.
 	OutcomeCancelled
 	// OutcomeFault is an application answer: the error has a FaultCode() int method. The
 	// endpoint is healthy; the call is never retried.
@@ -57,7 +60,7 @@ func Classify(ctx context.Context, err error) Outcome {
 	if err == nil {
 		return OutcomeSuccess
 	}
-	if ctx != nil && ctx.Err() != nil {
+	if ctx != nil && rpc.Late(ctx) != nil {
 		return OutcomeCancelled
 	}
 	var fc interface{ FaultCode() int }

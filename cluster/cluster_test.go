@@ -14,6 +14,7 @@ func TestClassify(t *testing.T) {
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	bg := context.Background()
+	passed := pastDeadline{bg}
 	for _, tc := range []struct {
 		ctx  context.Context
 		err  error
@@ -21,6 +22,8 @@ func TestClassify(t *testing.T) {
 	}{
 		{bg, nil, OutcomeSuccess},
 		{done, errNotSent, OutcomeCancelled},
+		{passed, context.DeadlineExceeded, OutcomeCancelled}, // the caller's deadline, timer or not
+		{passed, errTimeout, OutcomeCancelled},
 		{bg, &appFault{4}, OutcomeFault},
 		{bg, fmt.Errorf("wrapped: %w", &appFault{4}), OutcomeFault},
 		{bg, errNotSent, OutcomeNotSent},
@@ -42,6 +45,12 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// pastDeadline is a context whose deadline has passed but whose timer has not fired yet: Err
+// still reports nil, as a context.WithDeadline does for a moment after its deadline.
+type pastDeadline struct{ context.Context }
+
+func (pastDeadline) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
 
 func TestCheckCounterRiseFall(t *testing.T) {
 	hc := &HealthConfig{Interval: time.Second, FastInterval: 100 * time.Millisecond, DownInterval: 5 * time.Second, Rise: 2, Fall: 3}

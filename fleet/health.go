@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/client"
+	"github.com/harp-rpc/harp/rpc"
 )
 
 // HealthCheck is a check of the service a host runs, made after its steps in a rollout: an HTTP
@@ -91,14 +92,12 @@ func (hc *HealthCheck) Check(ctx context.Context, h *Host) error {
 		try = func(ctx context.Context) error { return c.Call(ctx, method, nil) }
 	}
 	var last error
-	dl, _ := ctx.Deadline()
 	for {
 		err := try(ctx)
 		if err == nil {
 			return nil
 		}
-		// By the clock too: a client may report the deadline before its context's timer fires.
-		cut := ctx.Err() != nil || !time.Now().Before(dl)
+		cut := rpc.Late(ctx) != nil // by the clock too: the client may report the deadline first
 		if last == nil || !cut {
 			last = err // a try cut short by the check's own deadline does not hide the one before
 		}
