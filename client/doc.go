@@ -65,7 +65,9 @@
 //
 // # Performance
 //
-// Request and response buffers, gzip readers and writers are pooled; the request template is
-// built once. A client keeps DefaultMaxIdleConnsPerHost idle connections; raise it with
+// Response buffers, gzip readers and writers are pooled; the request template is built once. A
+// request body of up to 3 KiB is copied into a buffer of its own, which net/http writes with the
+// head in one write (the server then reads the request at once); a larger one goes from a
+// pooled buffer, in as many writes as it takes. TestSmallRequestOneWrite counts the writes of both. A client keeps DefaultMaxIdleConnsPerHost idle connections; raise it with
 // WithMaxIdleConnsPerHost when more goroutines than that call at once.
 package client
