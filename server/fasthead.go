@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"strings"
 )
 
 // fastHead is a request head fastConn serves itself: a POST over HTTP/1.1 to a plain path, with a
@@ -42,12 +43,12 @@ func (hs *headStrings) str(i int, b []byte) string {
 // other method, version, target or header it does not take, or anything malformed), which then
 // answers it exactly as it would have.
 func parseFastHead(b []byte, hs *headStrings) (h fastHead, complete, ok bool) {
-	end := bytes.Index(b, crlfcrlf)
-	if end < 0 {
-		return h, false, true
+	end, complete, ok := headEnd(b)
+	if !complete || !ok {
+		return h, complete, ok
 	}
-	h.size = end + 4
-	line, rest, _ := bytes.Cut(b[:end+2], crlf)
+	h.size = end + 2
+	line, rest := cutLine(b[:end])
 	target, found := bytes.CutPrefix(line, postPrefix)
 	if !found {
 		return h, true, false
@@ -56,9 +57,6 @@ func parseFastHead(b []byte, hs *headStrings) (h fastHead, complete, ok bool) {
 		return h, true, false
 	}
 	h.path = hs.str(0, target)
-	if bytes.Count(rest, crlf) > maxFastHeaders {
-		return h, true, false
-	}
 	if hs.hdr == nil {
 		hs.hdr, hs.vals = make(http.Header, 8), make([]string, 0, maxFastHeaders)
 	}
@@ -66,12 +64,12 @@ func parseFastHead(b []byte, hs *headStrings) (h fastHead, complete, ok bool) {
 	h.hdr, hs.vals = hs.hdr, hs.vals[:0] // one backing array for the values, as net/http's reader does
 	seenLength, seenHost := false, false
 	for i := 0; len(rest) > 0; i++ {
-		line, rest, _ = bytes.Cut(rest, crlf)
+		line, rest = cutLine(rest)
 		name, value, found := bytes.Cut(line, colon)
 		if !found || !tokenBytes(name) || !fieldValue(value) {
 			return h, true, false
 		}
-		value = bytes.Trim(value, " \t")
+		value = trimSpace(value)
 		key, known := canonicalKey(name)
 		switch key {
 		case "":
@@ -111,9 +109,48 @@ func parseFastHead(b []byte, hs *headStrings) (h fastHead, complete, ok bool) {
 	return h, true, true
 }
 
+// headEnd finds the empty line that ends the request head at the start of b, in one pass over
+// its lines (bytes.IndexByte for each '\n', where a search for "\r\n\r\n" costs about ten times
+// as much per byte): end is where that empty line starts. complete is false when b does not hold
+// it yet; ok is false for a head fastConn leaves to net/http: a line ended by a bare LF, an empty
+// line first, or more than maxFastHeaders header lines.
+func headEnd(b []byte) (end int, complete, ok bool) {
+	for lines := 0; ; lines++ {
+		i := bytes.IndexByte(b[end:], '\n')
+		switch {
+		case i < 0:
+			return 0, false, true
+		case i == 0 || b[end+i-1] != '\r':
+			return 0, true, false
+		case i == 1:
+			return end, true, end > 0
+		case lines > maxFastHeaders:
+			return 0, true, false
+		}
+		end += i + 1
+	}
+}
+
+// cutLine returns the first line of b, its CRLF removed, and the rest; headEnd has checked that
+// every line of b ends in CRLF.
+func cutLine(b []byte) (line, rest []byte) {
+	i := bytes.IndexByte(b, '\n')
+	return b[:i-1], b[i+1:]
+}
+
+// trimSpace returns b without the spaces and tabs at its ends, as net/http trims field values.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 var (
 	crlf         = []byte("\r\n")
-	crlfcrlf     = []byte("\r\n\r\n")
 	colon        = []byte(":")
 	postPrefix   = []byte("POST ")
 	http11Suffix = []byte(" HTTP/1.1")
@@ -199,14 +236,20 @@ func tokenBytes(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || bytes.IndexByte(tokenPunct, c) >= 0) {
+		if !tokenChars[c] {
 			return false
 		}
 	}
 	return true
 }
 
-var tokenPunct = []byte("!#$%&'*+-.^_`|~")
+// tokenChars marks the bytes of an HTTP token: letters, digits and !#$%&'*+-.^_`|~.
+var tokenChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return t
+}()
 
 // fieldValue reports whether b holds only visible ASCII, spaces and tabs: no control bytes, and
 // no bytes over 0x7f, whose reading net/http decides.
