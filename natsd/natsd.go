@@ -162,10 +162,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // WaitJetStream waits until JetStream can take requests on this server: at once for a single
 // node; for a cluster node, once it knows the cluster's meta leader and is current with it
 // (until then JetStream requests go unanswered) and, when it is the meta leader itself, once
-// it has heard from every peer of the meta group. The meta leader places streams, and until
-// a peer has reported to it a stream replicated there fails with "no suitable peers for
-// placement"; so once WaitJetStream has returned on every node, a stream replicated on all of
-// them can be created. It returns ctx's error, wrapped, if ctx ends first, and an error
+// it has heard from every server it has a route to and every peer of the meta group (each must
+// run JetStream). The meta leader places streams, and until a server has reported to it a
+// stream replicated there fails with "no suitable peers for placement"; so once WaitJetStream
+// has returned on every node, and the leader has not changed since, a stream replicated on all
+// of them can be created. It returns ctx's error, wrapped, if ctx ends first, and an error
 // wrapping ErrNotReady when JetStream is off.
 func (s *Server) WaitJetStream(ctx context.Context) error {
 	if !s.cfg.JetStream {
@@ -186,7 +187,8 @@ func (s *Server) WaitJetStream(ctx context.Context) error {
 }
 
 // jetStreamReady is WaitJetStream's test: current with the meta leader and, on the leader,
-// every meta peer placeable (online, with JetStream, its statistics received).
+// every routed server and every meta peer placeable (online, with JetStream, its statistics
+// received).
 func (s *Server) jetStreamReady() bool {
 	if !s.ns.JetStreamEnabled() || !s.ns.JetStreamIsCurrent() {
 		return false
@@ -198,5 +200,19 @@ func (s *Server) jetStreamReady() bool {
 	if err != nil || info.Meta == nil {
 		return false
 	}
-	return len(s.ns.JetStreamClusterPeers()) >= info.Meta.Size
+	return len(s.ns.JetStreamClusterPeers()) >= max(info.Meta.Size, s.routedServers()+1)
+}
+
+// routedServers counts the other servers this one has a route to (a server may have several
+// routes to another, pooled).
+func (s *Server) routedServers() int {
+	rz, err := s.ns.Routez(nil)
+	if err != nil {
+		return 0
+	}
+	ids := make(map[string]struct{}, len(rz.Routes))
+	for _, r := range rz.Routes {
+		ids[r.RemoteID] = struct{}{}
+	}
+	return len(ids)
 }
