@@ -19,8 +19,8 @@ const (
 	// CodeUncertain: the store did not confirm the write in time. It may have been applied; a
 	// retry with the same idempotency key is applied at most once.
 	CodeUncertain = -32023
-	// CodeRetry: the store refused the write as it raced another change; nothing was applied, a
-	// retry is safe.
+	// CodeRetry: nothing was applied, and a retry is safe: the store refused the write as it
+	// raced another change, or could not be read in time before anything was written.
 	CodeRetry = -32024
 )
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -312,11 +313,13 @@ func (p *Proof) freeze(ctx context.Context, r *Report) error {
 		frozen.ID(), at, r.FreezeFailover.Round(time.Millisecond), r.Probe)
 	// The woken master may refuse the probe itself (its renewal failed first), have the store
 	// refuse it against the new term's fence (both: not master), or, when its connection to
-	// NATS did not survive the freeze, say it is uncertain. verify checks it was not applied.
+	// NATS did not survive the freeze, say it is uncertain (a write was sent) or that nothing
+	// was applied (the reads before any write timed out: retry). verify checks it was not
+	// applied, whatever it said.
 	var f interface{ FaultCode() int }
-	if !errors.As(r.Probe, &f) || f.FaultCode() != election.CodeNotMaster && f.FaultCode() != state.CodeUncertain {
-		p.problem("the woken frozen master answered the probe with %v, want fault %d (not master) or %d (uncertain)",
-			r.Probe, election.CodeNotMaster, state.CodeUncertain)
+	if !errors.As(r.Probe, &f) || !slices.Contains([]int{election.CodeNotMaster, state.CodeUncertain, state.CodeRetry}, f.FaultCode()) {
+		p.problem("the woken frozen master answered the probe with %v, want fault %d (not master), %d (uncertain) or %d (not applied, retry)",
+			r.Probe, election.CodeNotMaster, state.CodeUncertain, state.CodeRetry)
 	}
 	return nil
 }
