@@ -162,8 +162,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // WaitJetStream waits until JetStream can take requests on this server: at once for a single
 // node; for a cluster node, once it knows the cluster's meta leader and is current with it
 // (until then JetStream requests go unanswered) and, when it is the meta leader itself, once
-// it has heard from every server it has a route to and every peer of the meta group (each must
-// run JetStream). The meta leader places streams, and until a server has reported to it a
+// it has heard from every server it has a route to (each must run JetStream; a peer of the meta
+// group that is down has no route and is not waited for). The meta leader places streams, and until a server has reported to it a
 // stream replicated there fails with "no suitable peers for placement"; so once WaitJetStream
 // has returned on every node, and the leader has not changed since, a stream replicated on all
 // of them can be created. It returns ctx's error, wrapped, if ctx ends first, and an error
@@ -187,8 +187,7 @@ func (s *Server) WaitJetStream(ctx context.Context) error {
 }
 
 // jetStreamReady is WaitJetStream's test: current with the meta leader and, on the leader,
-// every routed server and every meta peer placeable (online, with JetStream, its statistics
-// received).
+// itself and every routed server placeable (online, with JetStream, its statistics received).
 func (s *Server) jetStreamReady() bool {
 	if !s.ns.JetStreamEnabled() || !s.ns.JetStreamIsCurrent() {
 		return false
@@ -196,11 +195,7 @@ func (s *Server) jetStreamReady() bool {
 	if !s.ns.JetStreamIsClustered() || !s.ns.JetStreamIsLeader() {
 		return true
 	}
-	info, err := s.ns.Jsz(&server.JSzOptions{})
-	if err != nil || info.Meta == nil {
-		return false
-	}
-	return len(s.ns.JetStreamClusterPeers()) >= max(info.Meta.Size, s.routedServers()+1)
+	return len(s.ns.JetStreamClusterPeers()) >= s.routedServers()+1
 }
 
 // routedServers counts the other servers this one has a route to (a server may have several

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"net/textproto"
 	"strings"
 )
 
@@ -69,7 +70,7 @@ func parseFastHead(b []byte, hs *headStrings) (h fastHead, complete, ok bool) {
 		if !found || !tokenBytes(name) || !fieldValue(value) {
 			return h, true, false
 		}
-		value = trimSpace(value)
+		value = textproto.TrimBytes(value) // fieldValue left no CR or LF: net/http's " \t" trim
 		key, known := canonicalKey(name)
 		switch key {
 		case "":
@@ -136,17 +137,6 @@ func headEnd(b []byte) (end int, complete, ok bool) {
 func cutLine(b []byte) (line, rest []byte) {
 	i := bytes.IndexByte(b, '\n')
 	return b[:i-1], b[i+1:]
-}
-
-// trimSpace returns b without the spaces and tabs at its ends, as net/http trims field values.
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 var (
