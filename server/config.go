@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -150,6 +152,10 @@ type Config struct {
 	MaxHeaderBytes int
 	// ShutdownTimeout bounds the graceful drain of calls in flight when Serve's context ends.
 	ShutdownTimeout time.Duration
+	// ConnContext, when set, derives the context of a connection's requests from the base
+	// context and the connection as the listener given to Serve returned it (beneath TLS), as
+	// http.Server's ConnContext does. It is called once per connection.
+	ConnContext func(ctx context.Context, c net.Conn) context.Context
 }
 
 // DefaultConfig returns the default configuration: paths "/" and "/RPC2" serving XML-RPC and

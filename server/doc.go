@@ -99,9 +99,12 @@
 //     there. Off over TLS and with Config.Middleware. A connection reuses its request, header
 //     map and the strings of headers equal to its last request's. Cut a small call's cost from
 //     58,200 to 31,100 instructions (XML-RPC; JSON-RPC 60,800 to 30,300, client included:
-//     BenchmarkFastConns under callgrind). Checked by TestFastConnsAnswerAsNetHTTP and
+//     BenchmarkFastConns under callgrind). A NewHandler server serves any http.Handler through
+//     them (the gateway's listeners do). Checked by TestFastConnsAnswerAsNetHTTP and
 //     FuzzFastConns, which send the same bytes to a server with and one without and want the
-//     same answers.
+//     same answers, and for a handler that answers every way a handler can (statuses,
+//     informational answers, headers, declared lengths, flushes, large bodies, panics) by
+//     TestNewHandlerAnswersAsNetHTTP and FuzzNewHandler.
 //   - Header-free answers (response.go): a small uncompressed XML-RPC answer sets no header,
 //     since net/http's sniffing names it exactly text/xml; charset=utf-8; on a fast connection a
 //     small JSON-RPC answer's type is written without a header map too. Falls back for answers

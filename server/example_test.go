@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -108,4 +109,37 @@ func ExampleServer_mux() {
 	var s string
 	fmt.Println(xmlrpc.UnmarshalResponse(data, &s), s)
 	// Output: <nil> pong
+}
+
+// ExampleNewHandler serves a plain http.Handler with the connection handling of an RPC server:
+// its small POSTs are read and answered on the fast connections, the rest by net/http.
+func ExampleNewHandler() {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintf(w, "%s %s: %s", r.Method, r.URL.Path, body)
+	})
+	srv, err := server.NewHandler(h, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	resp, err := http.Post("http://"+ln.Addr().String()+"/echo", "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.Status, string(b))
+	cancel()
+	fmt.Println(<-done)
+	// Output:
+	// 200 OK POST /echo: hello
+	// <nil>
 }

@@ -109,6 +109,9 @@ func (c *fastConn) serve() {
 	f := c.f
 	ctx := context.WithValue(f.base, http.ServerContextKey, f.hs)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.wc.LocalAddr())
+	if cc := f.s.cfg.ConnContext; cc != nil {
+		ctx = cc(ctx, c.wc.Conn)
+	}
 	ctx, c.cancel = context.WithCancel(context.WithValue(ctx, ownServerKey{}, c.wc))
 	c.ctx = ctx
 	c.wc.expire.Store(&c.cancel)

@@ -29,9 +29,6 @@ type fastPair struct {
 
 func newFastPair(t testing.TB, edit func(*Config)) *fastPair {
 	t.Helper()
-	if !fastpath.Enabled {
-		t.Skip("built with harp_nofastpath: no fastConns to compare")
-	}
 	reg, err := rpc.NewRegistry(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +36,20 @@ func newFastPair(t testing.TB, edit func(*Config)) *fastPair {
 	reg.MustRegister("add", rpc.Func2(func(_ context.Context, x, y int) (int, error) { return x + y, nil }), "Adds.")
 	reg.MustRegister("echo", func(s string) string { return s }, "Echoes.")
 	reg.MustRegister("fail", func() (int, error) { return 0, &xmlrpc.Fault{Code: 7, String: "failed"} }, "Fails.")
+	return newPair(t, edit, func(cfg *Config) (*Server, error) { return New(reg, cfg) })
+}
+
+// newHandlerPair is newFastPair for two NewHandler servers of h.
+func newHandlerPair(t testing.TB, h http.Handler) *fastPair {
+	t.Helper()
+	return newPair(t, nil, func(cfg *Config) (*Server, error) { return NewHandler(h, cfg) })
+}
+
+func newPair(t testing.TB, edit func(*Config), mk func(*Config) (*Server, error)) *fastPair {
+	t.Helper()
+	if !fastpath.Enabled {
+		t.Skip("built with harp_nofastpath: no fastConns to compare")
+	}
 	p := &fastPair{}
 	for i, sp := range []**Server{&p.fast, &p.plain} {
 		cfg := DefaultConfig()
@@ -46,7 +57,7 @@ func newFastPair(t testing.TB, edit func(*Config)) *fastPair {
 		if edit != nil {
 			edit(cfg)
 		}
-		s, err := New(reg, cfg)
+		s, err := mk(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,13 +205,7 @@ var fastCases = []struct {
 func TestFastConnsAnswerAsNetHTTP(t *testing.T) {
 	p := newFastPair(t, nil)
 	for _, tc := range fastCases {
-		before := p.served()
-		fast := exchange(t, p.fastAddr, []byte(tc.raw), 5*time.Second)
-		served := p.served() - before
-		plain := exchange(t, p.plainAddr, []byte(tc.raw), 5*time.Second)
-		if strings.Join(fast, "\n----\n") != strings.Join(plain, "\n----\n") {
-			t.Errorf("%s: answers differ\nfastConns:\n%s\nnet/http:\n%s", tc.name, strings.Join(fast, "\n----\n"), strings.Join(plain, "\n----\n"))
-		}
+		plain, served := p.same(t, tc.name, []byte(tc.raw), 5*time.Second)
 		if len(plain) == 0 && tc.fast {
 			t.Errorf("%s: no answer", tc.name)
 		}
@@ -208,6 +213,43 @@ func TestFastConnsAnswerAsNetHTTP(t *testing.T) {
 			t.Errorf("%s: fastConns served %d requests, want fast=%v", tc.name, served, tc.fast)
 		}
 	}
+}
+
+// same sends raw to both servers of p and wants the same answers; it returns net/http's and
+// how many requests fastConns served.
+func (p *fastPair) same(t testing.TB, name string, raw []byte, wait time.Duration) (plain []string, served int64) {
+	t.Helper()
+	before := p.served()
+	fast := exchange(t, p.fastAddr, raw, wait)
+	served = p.served() - before
+	plain = exchange(t, p.plainAddr, raw, wait)
+	if strings.Join(fast, "\n----\n") != strings.Join(plain, "\n----\n") {
+		t.Errorf("%s: answers differ for %q\nfastConns:\n%s\nnet/http:\n%s", name, clip(raw), clipAll(fast), clipAll(plain))
+	}
+	return plain, served
+}
+
+// fuzz is the body of a fuzz target over p: at most 16 KiB of raw, answered alike.
+func (p *fastPair) fuzz(t *testing.T, raw []byte) {
+	if len(raw) <= 16<<10 {
+		p.same(t, "fuzz", raw, 3*time.Second)
+	}
+}
+
+// clip cuts b to its first 300 bytes for a failure's message.
+func clip[T string | []byte](b T) string {
+	if len(b) > 300 {
+		return string(b[:300]) + fmt.Sprintf("... (%d bytes)", len(b))
+	}
+	return string(b)
+}
+
+func clipAll(answers []string) string {
+	out := make([]string, len(answers))
+	for i, a := range answers {
+		out[i] = clip(a)
+	}
+	return strings.Join(out, "\n----\n")
 }
 
 // FuzzFastConns sends the same bytes to a server with fastConns and one without and wants the
@@ -218,16 +260,7 @@ func FuzzFastConns(f *testing.F) {
 		f.Add([]byte(tc.raw))
 	}
 	p := newFastPair(f, nil)
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		if len(raw) > 16<<10 {
-			return
-		}
-		fast := exchange(t, p.fastAddr, raw, 3*time.Second)
-		plain := exchange(t, p.plainAddr, raw, 3*time.Second)
-		if strings.Join(fast, "\n----\n") != strings.Join(plain, "\n----\n") {
-			t.Errorf("answers differ for %q\nfastConns:\n%s\nnet/http:\n%s", raw, strings.Join(fast, "\n----\n"), strings.Join(plain, "\n----\n"))
-		}
-	})
+	f.Fuzz(p.fuzz)
 }
 
 // BenchmarkFastConns makes one add(2,3) call after another over one kept-alive loopback

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -47,10 +48,18 @@ func (w *fastResponse) Header() http.Header {
 // other header costs no map (see writeResponse). Content-Type in the header map, if any, wins.
 func (w *fastResponse) setContentType(ct []string) { w.ct = ct }
 
-// WriteHeader records the status; informational ones (1xx) are not sent, and a second call is
-// ignored, as net/http's are.
+// WriteHeader records the status, as net/http's does: a second call is ignored, an informational
+// status (1xx but 101) is sent at once with the headers set so far, and a code outside 100-999
+// panics.
 func (w *fastResponse) WriteHeader(code int) {
-	if w.status != 0 || code < 200 || code > 999 {
+	if w.status != 0 {
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		w.sendInformational(code)
 		return
 	}
 	w.status = code
@@ -60,6 +69,14 @@ func (w *fastResponse) WriteHeader(code int) {
 			w.declare = n
 		}
 	}
+}
+
+// sendInformational sends an informational answer's head: its status line and the handler's
+// headers but those of a body.
+func (w *fastResponse) sendInformational(code int) {
+	b := appendHeaders(appendStatusLine(w.c.head[:0], code), w.hdr)
+	w.c.head = append(b, "\r\n"...)
+	w.send(w.c.head)
 }
 
 // Write adds p to the body, as net/http's does: at most the declared length, nothing for a
@@ -81,7 +98,7 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 		w.body = append(w.body, p...)
 		return len(p), nil
 	}
-	w.sendHead()
+	w.sendHead(p)
 	w.sendBody(p)
 	if w.err != nil {
 		return 0, w.err
@@ -90,13 +107,18 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 }
 
 // sendHead sends the head and the body held so far, once; what follows is chunked unless its
-// length was declared.
-func (w *fastResponse) sendHead() {
+// length was declared. next is the body's next piece, whose first bytes also name its type when
+// the held body is shorter than what net/http sniffs.
+func (w *fastResponse) sendHead(next []byte) {
 	if w.sent {
 		return
 	}
 	w.sent = true
-	w.c.head = w.appendHead(w.c.head[:0], w.body, w.declare < 0 && bodyAllowed(w.status))
+	start := w.body
+	if n := sniffLen - len(start); n > 0 && len(next) > 0 {
+		start = append(start[:len(start):len(start)], next[:min(n, len(next))]...)
+	}
+	w.c.head = w.appendHead(w.c.head[:0], start, w.declare < 0 && bodyAllowed(w.status))
 	w.send(w.c.head)
 	w.sendBody(w.body)
 	w.body = w.body[:0]
@@ -128,7 +150,7 @@ func (w *fastResponse) Flush() {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	w.sendHead()
+	w.sendHead(nil)
 }
 
 // SetReadDeadline has nothing to do: fastConn serves only requests whose body it holds whole.
@@ -175,18 +197,7 @@ func headerHas(vs []string, token string) bool {
 // appendHead appends the status line and headers of an answer whose body is (or starts with)
 // body; stream means more of it is coming, of a length not declared, so it is chunked.
 func (w *fastResponse) appendHead(b, body []byte, stream bool) []byte {
-	b = appendStatusLine(b, w.status)
-	for k, vs := range w.hdr {
-		if !tokenBytes([]byte(k)) || k == "Content-Length" || k == "Transfer-Encoding" {
-			continue // net/http drops invalid names; the length is written below
-		}
-		for _, v := range vs {
-			b = append(b, k...)
-			b = append(b, ": "...)
-			b = appendFieldValue(b, v)
-			b = append(b, "\r\n"...)
-		}
-	}
+	b = appendHeaders(appendStatusLine(b, w.status), w.hdr)
 	b = append(b, "Date: "...)
 	b = append(b, httpDate()...)
 	b = append(b, "\r\n"...)
@@ -227,6 +238,23 @@ func (w *fastResponse) appendHead(b, body []byte, stream bool) []byte {
 	return append(b, "\r\n"...)
 }
 
+// appendHeaders appends the header lines of h but its Content-Length and Transfer-Encoding,
+// which the answer's framing sets; net/http drops invalid names, and so does it.
+func appendHeaders(b []byte, h http.Header) []byte {
+	for k, vs := range h {
+		if !tokenBytes([]byte(k)) || k == "Content-Length" || k == "Transfer-Encoding" {
+			continue
+		}
+		for _, v := range vs {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = appendFieldValue(b, v)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return b
+}
+
 // appendFieldValue appends v with its line breaks turned to spaces and its ends trimmed, as
 // net/http writes header values.
 func appendFieldValue(b []byte, v string) []byte {
@@ -242,6 +270,9 @@ func appendFieldValue(b []byte, v string) []byte {
 	n := copy(b[start:], trimmed)
 	return b[:start+n]
 }
+
+// sniffLen is how much of a body net/http's DetectContentType reads.
+const sniffLen = 512
 
 // sniff names body's type as net/http's DetectContentType does; an XML document opening with
 // its declaration, which every XML-RPC answer is, is named without running the detector.

@@ -32,6 +32,9 @@ func (s *Server) httpServer(ctx context.Context, wd *watchdog) *http.Server {
 				c = tc.NetConn()
 			}
 			wc, _ := c.(*watchedConn)
+			if s.cfg.ConnContext != nil && wc != nil {
+				ctx = s.cfg.ConnContext(ctx, wc.Conn)
+			}
 			return context.WithValue(ctx, ownServerKey{}, wc)
 		},
 	}

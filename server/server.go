@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -108,6 +109,33 @@ func New(d rpc.Dispatcher, cfg *Config) (*Server, error) {
 	s.handler = h
 	return s, nil
 }
+
+// NewHandler returns a server that serves h, any http.Handler, in place of an RPC core: Serve
+// gives h's connections all it gives an RPC server's (the fast connections, the watchdog, the
+// connection limits, the first byte's wait, a graceful shutdown), and h does the rest. Of cfg
+// (nil means DefaultConfig()), the settings that apply to Serve apply, with MaxConns, MaxBodies,
+// PeerShare, Logger and Middleware; those of calls and bodies (paths, sizes, timeouts of the
+// call and the body, the budget, authentication, documentation, the Observer) are h's to keep.
+// A gateway or a proxy serves its listeners with it.
+func NewHandler(h http.Handler, cfg *Config) (*Server, error) {
+	if h == nil {
+		return nil, fmt.Errorf("%w: nil handler", ErrInvalidConfig)
+	}
+	s, err := New(noCore, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(s.cfg.Middleware) - 1; i >= 0; i-- {
+		h = s.cfg.Middleware[i](h)
+	}
+	s.handler = h
+	return s, nil
+}
+
+// noCore is the Dispatcher of a NewHandler server, whose handler never reaches it.
+var noCore = rpc.DispatcherFunc(func(context.Context, *rpc.Protocol, string, rpc.Params) (any, error) {
+	return nil, errors.New("server: no RPC core behind this handler")
+})
 
 // only returns the codec named name alone.
 func (s *Server) only(name string) []codec {
