@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"testing"
 
@@ -67,12 +68,20 @@ routes: [{methods: [add], pool: add}]
 	if err != nil {
 		b.Fatal(err)
 	}
+	cfg.Listeners[0].Address = "127.0.0.1:0"
 	gw, err := gateway.New(cfg, &gateway.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer gw.Close()
-	hs := httptest.NewServer(gw.Handler())
-	defer hs.Close()
-	benchCalls(b, hs.URL+"/RPC2")
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- gw.Serve(ctx, func(a []net.Addr) { addr <- a[0].String() }) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case a := <-addr:
+		benchCalls(b, "http://"+a+"/RPC2")
+	case err := <-done:
+		b.Fatal(err)
+	}
 }

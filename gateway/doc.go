@@ -141,28 +141,33 @@
 // Outcome; the metrics package serves them in Prometheus' format, so this package does not
 // depend on Prometheus.
 //
-// # The fast path: net/http's server, the gateway's own backend client
+// # The fast path: the server package's fast connections, the gateway's own backend client
 //
-// Calls are served by net/http's server (TLS with client certificates, unix sockets,
-// its hardening against hostile requests), and sent to backends by the gateway's own HTTP/1.1
-// client (backend.go): each exchange runs on the caller's goroutine over a kept-alive connection
-// of its pool, one write of the headers and body, the answer framed by Content-Length, chunks or
-// the connection's end; an idle connection the backend closed is found by a non-blocking peek
-// before it is used. It knows exactly what it wrote, so its BackendError says structurally
-// whether a request may have run (NotSent), which the at-most-once rule rests on.
+// Each call listener is served by a server.NewHandler server: the plain POSTs nearly every
+// caller sends (HTTP/1.1, one Content-Length, head and body within 4 KiB arriving together) are
+// read and answered on the server package's fast connections, without net/http's per-request
+// goroutine, header copy and deadlines; any other request, and every TLS connection, goes to
+// net/http's server with its connection (its hardening against hostile requests, HTTP/2,
+// client certificates). TestServeAnswersAsHandler sends the same requests to Serve and to
+// Handler under net/http's own server and wants the same answers; the server package checks its
+// fast connections against net/http for any handler (TestNewHandlerAnswersAsNetHTTP,
+// FuzzNewHandler). Unlike net/http, a fast connection does not read on while a call runs, so a
+// caller that hangs up does not cancel its call; the call timeout bounds it. The admin listener
+// stays on net/http's server.
 //
-// Measured side by side (FHPROXY=... examples/gateway/bench.sh 5s 4: two harp backends
-// answering add(2,3) on core 0, each proxy with one thread or worker on core 1 beside wrk -t1
-// -c16, direct calls to both backends at once; a shared machine, load average about 2), own CPU
-// per request and throughput against direct: HAProxy 2.6 10.2 µs and 0.95, nginx 1.22 9.9 µs
-// and 0.89, a fasthttp round-robin proxy (built outside the module) 11.7 µs and 0.83, this
-// gateway 32.1 µs and 0.38, Go's httputil.ReverseProxy 45.2 µs and 0.28. In an earlier, more
-// loaded run the gateway cost 52.9 µs with net/http's client on the backend side (harp's client
-// package) and 38.0 µs with its own, httputil's 51.9 µs. The gateway's profile is then two thirds
-// in the write and read system calls of its two hops and most of the rest in net/http's server
-// (reading the request, writing the answer); the parse, route and cluster are a few percent.
-// fasthttp's figure says its server and client together cost a third of the gateway's; what its
-// server alone would save here is not measured. The gateway stays on net/http's server, which
-// gives TLS with client certificates and its hardening against hostile requests, until
-// that is measured worth a second HTTP stack.
+// Calls go to backends through the gateway's own HTTP/1.1 client (backend.go): each exchange
+// runs on the caller's goroutine over a kept-alive connection of its pool, one write of the
+// headers and body, the answer framed by Content-Length, chunks or the connection's end; an idle
+// connection the backend closed is found by a non-blocking peek before it is used. It knows
+// exactly what it wrote, so its BackendError says structurally whether a request may have run
+// (NotSent), which the at-most-once rule rests on.
+//
+// Measured side by side (examples/gateway/bench.sh 5s 3: two harp backends answering add(2,3)
+// on core 0, each proxy with one thread or worker on core 1 beside wrk -t1 -c16, direct calls
+// to both backends at once), own CPU per request and throughput against direct, 2026-12-04: HAProxy
+// 2.6 24.9 µs and 0.37, nginx 1.22 29.8 µs and 0.30, this gateway 58.5 µs and 0.18, Go's
+// httputil.ReverseProxy 128 µs and 0.09; the same script minutes before, with the listeners on
+// net/http's server: the gateway 94.3 µs and 0.12, HAProxy 25.3 µs and 0.33. The gateway's
+// profile is now about 40% the write and read system calls of its two hops; the rest is spread
+// thin (contexts and timers of the call and its attempt, the parse, the cluster, metrics).
 package gateway

@@ -14,15 +14,20 @@ import (
 	"time"
 
 	"github.com/harp-rpc/harp/internal/budget"
+	"github.com/harp-rpc/harp/server"
 )
 
 // Serve opens the configured listeners (and the admin listener), serves until ctx ends, then
 // stops accepting, lets the calls in flight finish (at most Limits.ShutdownTimeout) and closes
 // the pools. Listeners stay open across Apply and Reload. ready, when not nil, is called with the
 // bound addresses (calls first, admin last) once every listener is open.
+//
+// The call listeners are served by server.NewHandler, so that the plain POSTs nearly every
+// caller sends take the server package's fast connections (read and answered without net/http's
+// per-request work) and every other request, TLS included, net/http.
 func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error {
 	cfg := g.Config()
-	var servers []*http.Server
+	var srvs []*server.Server
 	var lns []net.Listener
 	closeAll := func() {
 		for _, l := range lns {
@@ -30,22 +35,23 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 		}
 	}
 	for i, l := range cfg.Listeners {
-		ln, err := listen(l.Address, l.TLS, cfg.Limits, g.peers, &g.refusedConns)
+		srv, ln, err := g.callListener(l, cfg.Limits)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("gateway: listeners[%d] %s: %w", i, l.Address, err)
 		}
 		lns = append(lns, ln)
-		servers = append(servers, g.httpServer(g.Handler(), cfg.Limits))
+		srvs = append(srvs, srv)
 	}
+	var admin *http.Server
 	if cfg.Admin.Address != "" {
-		ln, err := listen(cfg.Admin.Address, nil, cfg.Limits, g.peers, &g.refusedConns)
+		ln, err := listen(cfg.Admin.Address, cfg.Limits, g.peers, &g.refusedConns)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("gateway: admin %s: %w", cfg.Admin.Address, err)
 		}
 		lns = append(lns, ln)
-		servers = append(servers, g.httpServer(g.AdminHandler(), cfg.Limits))
+		admin = g.httpServer(g.AdminHandler(), cfg.Limits)
 	}
 	if ready != nil {
 		addrs := make([]net.Addr, len(lns))
@@ -57,25 +63,62 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 	stop := make(chan struct{})
 	defer close(stop)
 	go g.reclaim(stop)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errc := make(chan error, len(lns))
-	for i, srv := range servers {
-		go func() { errc <- srv.Serve(lns[i]) }()
+	for i, srv := range srvs {
+		go func() { errc <- srv.Serve(sctx, lns[i]) }()
+	}
+	if admin != nil {
+		go func() { errc <- admin.Serve(lns[len(lns)-1]) }()
 	}
 	var err error
+	left := len(lns)
 	select {
 	case <-ctx.Done():
-	case err = <-errc:
+	case err = <-errc: // a listener failed: stop them all
+		left--
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), g.Config().Limits.ShutdownTimeout)
-	defer cancel()
-	for _, srv := range servers {
-		srv.Shutdown(sctx)
+	if admin != nil {
+		actx, acancel := context.WithTimeout(context.Background(), cfg.Limits.ShutdownTimeout)
+		admin.Shutdown(actx)
+		acancel()
+	}
+	cancel()
+	for range left {
+		if e := <-errc; err == nil && !errors.Is(e, server.ErrShutdownTimeout) {
+			err = e // a drain that ran out of time is not a failure to serve
+		}
 	}
 	g.Close()
-	if errors.Is(err, http.ErrServerClosed) {
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, server.ErrShutdownTimeout) {
 		err = nil
 	}
 	return err
+}
+
+// callListener opens the listener l within the limits and the server.Server that serves calls
+// on it (TLS terminated by the server).
+func (g *Gateway) callListener(l Listener, lim Limits) (*server.Server, net.Listener, error) {
+	scfg := server.DefaultConfig()
+	scfg.MaxConns, scfg.PeerShare = 0, 0 // the listener's own limits, over every listener, apply
+	scfg.ReadHeaderTimeout, scfg.BodyStallTimeout = lim.ReadHeaderTimeout, lim.BodyStallTimeout
+	scfg.WriteTimeout, scfg.WriteStallTimeout = lim.WriteTimeout, lim.WriteStallTimeout
+	scfg.IdleTimeout, scfg.MaxHeaderBytes = lim.IdleTimeout, lim.MaxHeaderSize
+	scfg.ShutdownTimeout, scfg.Logger, scfg.ConnContext = lim.ShutdownTimeout, g.log, connContext
+	if l.TLS != nil {
+		tc, err := tlsConfig(l.TLS)
+		if err != nil {
+			return nil, nil, err
+		}
+		scfg.TLSConfig = tc
+	}
+	srv, err := server.NewHandler(g.Handler(), scfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := listen(l.Address, lim, g.peers, &g.refusedConns)
+	return srv, ln, err
 }
 
 func (g *Gateway) httpServer(h http.Handler, lim Limits) *http.Server {
@@ -90,10 +133,8 @@ func (g *Gateway) httpServer(h http.Handler, lim Limits) *http.Server {
 }
 
 // listen opens a TCP (host:port) or unix (unix:/path) listener within the connection limits,
-// with TLS when t is set (the limits apply before the handshake), its connections counted in
-// peers. A stale unix socket file is
-// removed first.
-func listen(addr string, t *TLS, lim Limits, peers *budget.Peers, refused *atomic.Int64) (net.Listener, error) {
+// its connections counted in peers. A stale unix socket file is removed first.
+func listen(addr string, lim Limits, peers *budget.Peers, refused *atomic.Int64) (net.Listener, error) {
 	var ln net.Listener
 	var err error
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
@@ -107,16 +148,7 @@ func listen(addr string, t *TLS, lim Limits, peers *budget.Peers, refused *atomi
 	if err != nil {
 		return nil, err
 	}
-	ln = limitListener(ln, lim.MaxConns, peers, refused)
-	if t == nil {
-		return ln, nil
-	}
-	tc, err := tlsConfig(t)
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return tls.NewListener(ln, tc), nil
+	return limitListener(ln, lim.MaxConns, peers, refused), nil
 }
 
 func tlsConfig(t *TLS) (*tls.Config, error) {
