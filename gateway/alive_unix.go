@@ -15,30 +15,55 @@ func alive(bc *bconn) bool {
 	if bc.br.Buffered() > 0 {
 		return false
 	}
-	sc, ok := bc.c.(syscall.Conn)
-	if !ok {
-		return true // TLS: the first read will tell
+	return bc.peek.alive(bc.c)
+}
+
+// peeker peeks at one connection's socket; made on first use and kept with the connection, so
+// that a peek costs no allocation.
+type peeker struct {
+	rc   syscall.RawConn // nil until the first peek
+	none bool            // not a socket (TLS): the first read will tell
+	ok   bool
+	fn   func(fd uintptr) bool
+	buf  [1]byte
+}
+
+func (p *peeker) alive(c net.Conn) bool {
+	if p.rc == nil && !p.none {
+		sc, ok := c.(syscall.Conn)
+		if !ok {
+			p.none = true
+			return true
+		}
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			return false
+		}
+		p.rc, p.fn = rc, p.peek
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	if p.none {
+		return true
+	}
+	p.ok = true
+	if err := p.rc.Read(p.fn); err != nil {
 		return false
 	}
-	ok = true
-	var b [1]byte
-	rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case n > 0: // stray bytes
-			ok = false
-		case n == 0 && err == nil: // the peer's FIN
-			ok = false
-		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
-		default:
-			ok = false
-		}
-		return true
-	})
-	return ok
+	return p.ok
+}
+
+// peek is the RawConn.Read callback: it never waits.
+func (p *peeker) peek(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	switch {
+	case n > 0: // stray bytes
+		p.ok = false
+	case n == 0 && err == nil: // the peer's FIN
+		p.ok = false
+	case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
+	default:
+		p.ok = false
+	}
+	return true
 }
 
 var _ net.Conn = (*net.TCPConn)(nil)

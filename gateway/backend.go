@@ -37,8 +37,14 @@ type backendTransport struct {
 
 // bconn is one kept-alive connection.
 type bconn struct {
-	c  net.Conn
-	br *bufio.Reader
+	c     net.Conn
+	br    *bufio.Reader
+	peek  peeker // alive's, made once per connection
+	abort func() // fails the reads and writes in progress; made once per connection
+}
+
+func newBconn(c net.Conn) *bconn {
+	return &bconn{c: c, br: bufio.NewReaderSize(c, 4096), abort: func() { c.SetDeadline(time.Unix(1, 0)) }}
 }
 
 const maxIdlePerBackend = 256
@@ -152,7 +158,7 @@ func (t *backendTransport) RoundTrip(ctx context.Context, req *rpc.Request, dst 
 		bc.c.SetDeadline(time.Time{})
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { bc.c.SetDeadline(time.Unix(1, 0)) })
+		stop := context.AfterFunc(ctx, bc.abort)
 		defer stop()
 	}
 	buf := getBuf()
@@ -233,7 +239,7 @@ func (t *backendTransport) conn(ctx context.Context) (*bconn, bool, error) {
 		}
 		c = tc
 	}
-	return &bconn{c: c, br: bufio.NewReaderSize(c, 4096)}, false, nil
+	return newBconn(c), false, nil
 }
 
 // readAnswer reads one HTTP/1.x response: status line, headers, and a body framed by

@@ -61,7 +61,9 @@ func putBuf(b *[]byte) {
 // body that takes more than one read counts among the bodies being read (MaxBodies, and its
 // peer's share of them) until it is in. Errors are *bodyError: too large or over the budget
 // 413, the budget or the bodies full 503, too slow 408, an unknown encoding 415, bad gzip 400.
-func readBody(w http.ResponseWriter, r *http.Request, lim Limits, res *budget.Reservation, peers *budget.Peers) (*[]byte, error) {
+//
+// sr is the body's reader, whose memory the caller provides (the exchange's).
+func (sr *stallReader) readBody(w http.ResponseWriter, r *http.Request, lim Limits, res *budget.Reservation, peers *budget.Peers) (*[]byte, error) {
 	limit := lim.MaxBodySize
 	if r.ContentLength > limit {
 		return nil, errTooLarge
@@ -69,7 +71,7 @@ func readBody(w http.ResponseWriter, r *http.Request, lim Limits, res *budget.Re
 	if r.ContentLength > 0 && !res.Fits((1+budget.DecodeFactor)*r.ContentLength) {
 		return nil, errOverBudget
 	}
-	sr := &stallReader{r: r.Body, rc: http.NewResponseController(w), stall: lim.BodyStallTimeout,
+	*sr = stallReader{r: r.Body, rc: *http.NewResponseController(w), stall: lim.BodyStallTimeout,
 		end: time.Now().Add(lim.BodyTimeout), peers: peers, peer: res.Peer}
 	defer sr.done()
 	var src io.Reader = sr
@@ -137,7 +139,7 @@ func classify(err error, other *bodyError) error {
 // body counts among the bodies being read.
 type stallReader struct {
 	r          io.Reader
-	rc         *http.ResponseController
+	rc         http.ResponseController
 	stall      time.Duration
 	end, set   time.Time
 	reads      int

@@ -37,6 +37,8 @@ type exchange struct {
 	id    string
 	split bool                // a split multicall or batch: its parts were observed one by one
 	res   *budget.Reservation // what the request holds of the memory budget
+	mem   budget.Reservation  // what res points to under serveHTTP
+	sr    stallReader         // the body's reader
 }
 
 var callPool = sync.Pool{New: func() any { return new(xmlrpc.Call) }}
@@ -53,11 +55,10 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	x := exchange{g: g, w: w, r: r, s: s, start: time.Now()}
-	res := g.reservation(r)
-	defer res.Release()
-	x.res = &res
-	buf, err := readBody(w, r, s.cfg.Limits, &res, g.peers)
+	x := &exchange{g: g, w: w, r: r, s: s, start: time.Now(), mem: g.reservation(r)}
+	x.res = &x.mem
+	defer x.mem.Release()
+	buf, err := x.sr.readBody(w, r, s.cfg.Limits, x.res, g.peers)
 	if err != nil {
 		var be *bodyError
 		if errors.As(err, &be) {
