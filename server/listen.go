@@ -114,7 +114,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) shutdown(hs *http.Server, fc *fastConns, errc <-chan error) error {
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	s.log.Info("server: shutting down", "in_flight", s.InFlight())
+	if s.custom {
+		s.log.Info("server: shutting down") // the handler's calls are its own to count
+	} else {
+		s.log.Info("server: shutting down", "in_flight", s.InFlight())
+	}
 	err := shutdownBoth(sctx, hs, fc)
 	<-errc
 	if err != nil {

@@ -38,6 +38,7 @@ type Server struct {
 	docs     docCache
 
 	fastOff bool // Serve leaves every connection to net/http (see fastConns), for tests
+	custom  bool // made by NewHandler: the handler is not the RPC core
 
 	mu    sync.Mutex
 	https map[*http.Server]*fastConns // servers started by Serve and their fast connections, for Shutdown
@@ -116,7 +117,8 @@ func New(d rpc.Dispatcher, cfg *Config) (*Server, error) {
 // (nil means DefaultConfig()), the settings that apply to Serve apply, with MaxConns, MaxBodies,
 // PeerShare, Logger and Middleware; those of calls and bodies (paths, sizes, timeouts of the
 // call and the body, the budget, authentication, documentation, the Observer) are h's to keep.
-// A gateway or a proxy serves its listeners with it.
+// InFlight and MemoryUsed count nothing of h's: its calls are its own to count. A gateway or a
+// proxy serves its listeners with it.
 func NewHandler(h http.Handler, cfg *Config) (*Server, error) {
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil handler", ErrInvalidConfig)
@@ -128,7 +130,7 @@ func NewHandler(h http.Handler, cfg *Config) (*Server, error) {
 	for i := len(s.cfg.Middleware) - 1; i >= 0; i-- {
 		h = s.cfg.Middleware[i](h)
 	}
-	s.handler = h
+	s.handler, s.custom = h, true
 	return s, nil
 }
 
