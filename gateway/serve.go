@@ -79,12 +79,12 @@ func (g *Gateway) Serve(ctx context.Context, ready func(addrs []net.Addr)) error
 	case err = <-errc: // a listener failed: stop them all
 		left--
 	}
+	cancel() // the call listeners drain (each within ShutdownTimeout) while the admin stops
 	if admin != nil {
 		actx, acancel := context.WithTimeout(context.Background(), cfg.Limits.ShutdownTimeout)
 		admin.Shutdown(actx)
 		acancel()
 	}
-	cancel()
 	for range left {
 		if e := <-errc; err == nil && !errors.Is(e, server.ErrShutdownTimeout) {
 			err = e // a drain that ran out of time is not a failure to serve

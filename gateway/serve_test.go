@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/harp-rpc/harp/client"
 )
 
 // TestServeAnswersAsHandler sends the same requests to a gateway's Serve, whose listeners take
@@ -105,4 +108,67 @@ func rawExchange(t *testing.T, addr, raw string, n int) string {
 		fmt.Fprintf(&sb, "length %d\n\n%s\n----\n", resp.ContentLength, body)
 	}
 	return sb.String()
+}
+
+// TestServeDrainsOnShutdown ends Serve's context while a call is in flight on a kept-alive
+// connection: the listener stops taking connections, the call still gets its answer, and Serve
+// returns once it has.
+func TestServeDrainsOnShutdown(t *testing.T) {
+	b := newBackend(t, "a")
+	r := startGateway(t, `
+listeners: [{address: "LISTEN"}]
+limits: {shutdown_timeout: 10s}
+pools:
+  p: {backends: [{url: "`+b.url+`"}]}
+routes:
+  - {pool: p}
+`, nil)
+	c, err := client.New(r.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	answer := make(chan error, 1)
+	go func() {
+		var who string
+		err := c.Call(context.Background(), "slow", &who)
+		if err == nil && who != "a" {
+			err = fmt.Errorf("slow answered %q", who)
+		}
+		answer <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); b.calls.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the backend")
+		}
+	}
+	stopped := make(chan struct{})
+	go func() { r.stop(); close(stopped) }()
+	addr := strings.TrimSuffix(strings.TrimPrefix(r.url, "http://"), "/RPC2")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break // the listener is closed
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the listener still takes connections while shutting down")
+		}
+	}
+	select {
+	case <-stopped:
+		t.Fatal("Serve returned with a call in flight")
+	case err := <-answer:
+		t.Fatalf("the call ended before its answer: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(b.gate)
+	if err := <-answer; err != nil {
+		t.Fatalf("the call in flight: %v", err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after the last call")
+	}
 }
