@@ -13,9 +13,10 @@ import (
 // would (the status line, the handler's headers, Date, Content-Length or chunked encoding,
 // Content-Type sniffed from the body when the handler set none) without copying and sorting the
 // handler's header map, which is what a JSON-RPC answer's one Content-Type costs under net/http.
-// A body of up to fastBuffered bytes is sent with its head in one write when the handler returns;
-// past that, the head goes first, then the body as it is written: with its Content-Length when
-// the handler declared one, chunked otherwise.
+// A body of up to fastBuffered bytes (undeclaredBuffered when the handler declared no length) is
+// sent with its head in one write when the handler returns; past that, the head goes first, then
+// the body as it is written: with its Content-Length when the handler declared one, chunked
+// otherwise.
 type fastResponse struct {
 	c       *fastConn
 	hdr     http.Header // nil until the handler asks for it
@@ -29,9 +30,13 @@ type fastResponse struct {
 	err     error // the connection's first write error
 }
 
-// fastBuffered is the most a fastResponse holds before sending; net/http's is 2048 bytes
-// before it gives up on a Content-Length of its own, and harp's answers up to 2 KiB declare none.
-const fastBuffered = 4096
+// fastBuffered is the most a fastResponse holds before sending. Of a body whose length the
+// handler did not declare it holds undeclaredBuffered, net/http's buffer: past it net/http
+// sends the body chunked, and so does it. harp's own answers past 2 KiB declare their length.
+const (
+	fastBuffered       = 4096
+	undeclaredBuffered = 2048
+)
 
 // Header returns the header map the handler sets, made on first use.
 func (w *fastResponse) Header() http.Header {
@@ -94,7 +99,11 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.written += int64(len(p))
-	if !w.sent && len(w.body)+len(p) <= fastBuffered {
+	hold := fastBuffered
+	if w.declare < 0 {
+		hold = undeclaredBuffered
+	}
+	if !w.sent && len(w.body)+len(p) <= hold {
 		w.body = append(w.body, p...)
 		return len(p), nil
 	}

@@ -64,6 +64,8 @@ var handlerCases = []struct {
 	{"client closes", post("/x", "", "write 3 a", "Connection: close"), false},
 	{"http.Error", post("/x", "", "header Connection close\nerror busy now"), false},
 	{"large", post("/x", "", "write 70000 q"), false},
+	{"past net/http's buffer", post("/x", "", "write 1000 a\nwrite 1500 b\nwrite 1000 c"), false},
+	{"one write past it", post("/x", "", "write 3000 a"), false},
 	{"flushed", post("/x", "", "write 5 a\nflush\nwrite 5 b"), false},
 	{"flushed then large", post("/x", "", "flush\nwrite 9000 c"), false},
 	{"odd status", post("/x", "", "status 299\nwrite 1 a"), false},
