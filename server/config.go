@@ -154,7 +154,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// ConnContext, when set, derives the context of a connection's requests from the base
 	// context and the connection as the listener given to Serve returned it (beneath TLS), as
-	// http.Server's ConnContext does. It is called once per connection.
+	// http.Server's ConnContext does. It is called once per connection, and once more by
+	// net/http for a connection the fast connections hand over to it.
 	ConnContext func(ctx context.Context, c net.Conn) context.Context
 }
 
