@@ -113,15 +113,16 @@ func exchange(t testing.TB, addr string, raw []byte, wait time.Duration) []strin
 // Date (sorted, values as sent), and the body (de-chunked); what is left unparsed ends the list.
 func describeAnswers(b []byte) []string {
 	var out []string
-	br := bufio.NewReader(bytes.NewReader(b))
+	rd := bytes.NewReader(b)
+	br := bufio.NewReader(rd)
 	for {
 		if _, err := br.Peek(1); err != nil {
 			return out
 		}
+		start := len(b) - rd.Len() - br.Buffered()
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
-			rest, _ := io.ReadAll(br)
-			return append(out, fmt.Sprintf("unparsed: %v %q", err, rest))
+			return append(out, "unparsed: "+unparsed(b[start:]))
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -146,6 +147,23 @@ func describeAnswers(b []byte) []string {
 			return out
 		}
 	}
+}
+
+// unparsed describes an answer http.ReadResponse refused (a handler set a header value it cannot
+// read back): its head's lines sorted but the status line first, Date left out, then the rest as
+// sent. net/http writes headers sorted by name and fastConns in the map's order, which no client
+// can tell apart when it parses them.
+func unparsed(raw []byte) string {
+	head, rest, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+	lines := strings.Split(string(head), "\r\n")
+	kept := lines[:1]
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "Date: ") {
+			kept = append(kept, l)
+		}
+	}
+	sort.Strings(kept[1:])
+	return fmt.Sprintf("%q then %q", strings.Join(kept, "\n"), rest)
 }
 
 func post(path, ct, body string, extra ...string) string {
