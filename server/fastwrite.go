@@ -25,6 +25,7 @@ type fastResponse struct {
 	body    []byte      // the body held until the head is sent
 	sent    bool        // the head has been sent
 	declare int64       // the Content-Length the handler set, -1 for none
+	badLen  bool        // the handler set a Content-Length that is no length: chunked, as net/http
 	written int64       // body bytes written
 	chunked bool
 	err     error // the connection's first write error
@@ -69,11 +70,22 @@ func (w *fastResponse) WriteHeader(code int) {
 	}
 	w.status = code
 	w.declare = -1
-	if v := w.hdr["Content-Length"]; len(v) == 1 {
-		if n, err := strconv.ParseInt(v[0], 10, 64); err == nil && n >= 0 {
+	if v, ok := w.hdr["Content-Length"]; ok {
+		// As net/http: the first value, when it is a length; present but not one, the body goes
+		// chunked even when it is complete.
+		if n, err := strconv.ParseInt(first(v), 10, 64); err == nil && n >= 0 {
 			w.declare = n
+		} else {
+			w.badLen = true
 		}
 	}
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
 }
 
 // sendInformational sends an informational answer's head: its status line and the handler's
@@ -175,6 +187,9 @@ func (w *fastResponse) finish() bool {
 		w.WriteHeader(http.StatusOK)
 	}
 	switch {
+	case !w.sent && w.badLen && bodyAllowed(w.status):
+		w.sendHead(nil) // chunked
+		w.send(lastChunk)
 	case !w.sent:
 		w.sent = true
 		h := w.appendHead(w.c.head[:0], w.body, false)
