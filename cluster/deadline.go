@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -35,9 +36,11 @@ type deadlineSlot struct {
 
 // context returns a context for an attempt starting at now (a time.Now reading, with its
 // monotonic clock) under parent, and false when parent can be cancelled (or d is nil) and the
-// caller must make its own timeout instead.
+// caller must make its own timeout instead. A parent that ends only at its own deadline (a
+// shared context of another timeout, DeadlineContext's) counts as one that cannot be
+// cancelled: the caller has checked that this attempt's deadline comes first.
 func (d *sharedDeadline) context(parent context.Context, now time.Time) (context.Context, bool) {
-	if d == nil || parent.Done() != nil {
+	if d == nil || !deadlineOnly(parent) {
 		return nil, false
 	}
 	tick := int64(now.Sub(d.base) / deadlineTick)
@@ -57,26 +60,92 @@ func (d *sharedDeadline) context(parent context.Context, now time.Time) (context
 		cancel()
 		s = d.cur.Load()
 	}
+	if pdl, ok := parent.Deadline(); ok {
+		if dl, _ := s.ctx.Deadline(); pdl.Before(dl) {
+			return nil, false // the parent's deadline, within a tick of this one, comes first
+		}
+	}
 	if parent == context.Background() {
 		return s.ctx, true
 	}
-	return &valuesCtx{Context: s.ctx, values: parent}, true
+	return &valuesCtx{Context: s.ctx, slot: s, values: parent}, true
 }
 
-// valuesCtx is a shared attempt context (its deadline, Done and Err) carrying the values of the
-// caller's context, which cannot be cancelled. Values of the caller's context win; the shared
-// context's own (context's internal cancellation key) come after them, so that contexts derived
+// DeadlineContext returns a context with parent's values and a deadline timeout from now, at most
+// 5 ms later (a tick): it ends at that deadline only, never because parent was cancelled. Calls
+// bounded by the same timeout that start within one tick share one timer, so a caller that
+// bounds every call alike (a gateway's call timeout) makes no timer per call; a Cluster's
+// attempts under such a context share theirs too, where a context.WithTimeout would make each
+// attempt time itself. The first 64 distinct timeouts are shared; others get a timer of their
+// own. Call cancel once the call is done.
+func DeadlineContext(parent context.Context, timeout time.Duration) (ctx context.Context, cancel context.CancelFunc) {
+	base := context.WithoutCancel(parent)
+	d := sharedCallDeadline(timeout)
+	if d == nil {
+		return context.WithTimeout(base, timeout)
+	}
+	// base cannot be cancelled and has no deadline, and is not Background: a valuesCtx comes back
+	c, _ := d.context(base, time.Now())
+	return c, func() {}
+}
+
+// callDeadlines are DeadlineContext's shared deadlines, by timeout.
+var (
+	callDeadlines  sync.Map // time.Duration -> *sharedDeadline
+	nCallDeadlines atomic.Int64
+)
+
+const maxCallDeadlines = 64
+
+func sharedCallDeadline(timeout time.Duration) *sharedDeadline {
+	if timeout <= 0 {
+		return nil
+	}
+	if d, ok := callDeadlines.Load(timeout); ok {
+		return d.(*sharedDeadline)
+	}
+	if nCallDeadlines.Load() >= maxCallDeadlines {
+		return nil
+	}
+	d, loaded := callDeadlines.LoadOrStore(timeout, newSharedDeadline(timeout))
+	if !loaded {
+		nCallDeadlines.Add(1)
+	}
+	return d.(*sharedDeadline)
+}
+
+// deadlineOnly reports whether ctx can end only at its deadline: it cannot be cancelled, or its
+// Done is that of the shared context it carries (a valuesCtx, with values put on top of it).
+func deadlineOnly(ctx context.Context) bool {
+	done := ctx.Done()
+	if done == nil {
+		return true
+	}
+	s, _ := ctx.Value(slotKey{}).(*deadlineSlot)
+	return s != nil && s.ctx.Done() == done
+}
+
+// slotKey is the context key of a valuesCtx's deadlineSlot.
+type slotKey struct{}
+
+// valuesCtx is a shared context (its deadline, Done and Err) carrying the values of the
+// caller's context, which cannot be cancelled. The shared context answers only its own
+// cancellation key (it is made of context.Background), so it is asked first: contexts derived
 // from a valuesCtx hook into the shared context directly rather than through a goroutine.
 type valuesCtx struct {
 	context.Context
+	slot   *deadlineSlot
 	values context.Context
 }
 
 func (c *valuesCtx) Value(key any) any {
-	if v := c.values.Value(key); v != nil {
+	if key == (slotKey{}) {
+		return c.slot
+	}
+	if v := c.Context.Value(key); v != nil {
 		return v
 	}
-	return c.Context.Value(key)
+	return c.values.Value(key)
 }
 
 // newDeadlines returns the shared deadlines of the cluster's attempt timeouts: the default one and

@@ -92,3 +92,62 @@ func TestAttemptTimeoutKeepsValues(t *testing.T) {
 		t.Fatalf("the endpoint saw the value %v, want t1", seen)
 	}
 }
+
+// TestDeadlineContext wants DeadlineContext to carry its parent's values, to end at its deadline
+// (within a tick after the timeout) and not before, even when its parent is cancelled; and a
+// Cluster's attempts under it to share their timer, except under a child that can be cancelled.
+func TestDeadlineContext(t *testing.T) {
+	const timeout = 40 * time.Millisecond
+	parent, cancelParent := context.WithCancel(context.WithValue(context.Background(), ctxKey("k"), "v"))
+	start := time.Now()
+	ctx, cancel := DeadlineContext(parent, timeout)
+	defer cancel()
+	if ctx.Value(ctxKey("k")) != "v" {
+		t.Fatal("the parent's value is lost")
+	}
+	dl, ok := ctx.Deadline()
+	if !ok || dl.Before(start.Add(timeout)) || dl.After(time.Now().Add(timeout+deadlineTick)) {
+		t.Fatalf("deadline %v after the start, want between %v and %v", dl.Sub(start), timeout, timeout+deadlineTick)
+	}
+	cancelParent()
+	select {
+	case <-ctx.Done():
+		t.Fatal("ended with its parent")
+	case <-time.After(timeout / 4):
+	}
+	if !deadlineOnly(ctx) || !deadlineOnly(context.WithValue(ctx, ctxKey("x"), 1)) {
+		t.Fatal("a DeadlineContext (with values on top) is not seen to end only at its deadline")
+	}
+	child, cancelChild := context.WithCancel(ctx)
+	if deadlineOnly(child) {
+		t.Fatal("a cancellable child is taken for one that ends only at its deadline")
+	}
+	cancelChild()
+
+	cfg := testConfig("first_available")
+	cfg.AttemptTimeout = 10 * time.Millisecond
+	c := newHarness(t, cfg, "a").c
+	now := time.Now()
+	actx, acancel := c.attemptContext(ctx, 10*time.Millisecond, now)
+	if acancel != nil {
+		acancel()
+		t.Fatal("an attempt under a DeadlineContext made a timer of its own")
+	}
+	if actx.Value(ctxKey("k")) != "v" {
+		t.Fatal("the attempt lost the caller's value")
+	}
+	if adl, _ := actx.Deadline(); !adl.Before(dl) || adl.Before(now.Add(10*time.Millisecond)) {
+		t.Fatalf("attempt deadline %v, call deadline %v: want the attempt's, first", adl.Sub(now), dl.Sub(now))
+	}
+	if _, acancel := c.attemptContext(child, 10*time.Millisecond, now); acancel == nil {
+		t.Fatal("an attempt under a cancellable context got a shared one: its cancellation would be lost")
+	}
+	select {
+	case <-ctx.Done():
+		if ctx.Err() != context.DeadlineExceeded || time.Now().Before(dl) {
+			t.Fatalf("ended at %v with %v, before its deadline", time.Since(start), ctx.Err())
+		}
+	case <-time.After(time.Second):
+		t.Fatal("did not end at its deadline")
+	}
+}

@@ -104,4 +104,15 @@
 //
 // Stats returns per-endpoint state, counters, latency EWMA and quantiles, ejections,
 // availability, MTBF and MTTR; Subscribe streams every state change with its time and reason.
+//
+// # Deadlines without a timer per call
+//
+// An attempt timeout is a timer per attempt, a context.WithTimeout, whenever the caller's context
+// can be cancelled. When it cannot (context.Background, or one that carries only values) or
+// when it ends only at its own deadline (DeadlineContext's, which a caller that bounds every
+// call alike uses for its call timeout: a gateway), the attempts that start within one 5 ms tick
+// share one context instead, and run for their timeout plus at most a tick; an attempt whose
+// caller's deadline comes within that tick gets a timer of its own. TestSharedDeadline and
+// TestDeadlineContext check both against the timer per attempt they shortcut: same values,
+// deadlines never before the timeout, cancellation kept for a context that can be cancelled.
 package cluster

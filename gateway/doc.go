@@ -151,9 +151,10 @@
 // client certificates). TestServeAnswersAsHandler sends the same requests to Serve and to
 // Handler under net/http's own server and wants the same answers; the server package checks its
 // fast connections against net/http for any handler (TestNewHandlerAnswersAsNetHTTP,
-// FuzzNewHandler). Unlike net/http, a fast connection does not read on while a call runs, so a
-// caller that hangs up does not cancel its call; the call timeout bounds it. The admin listener
-// stays on net/http's server.
+// FuzzNewHandler). A call is bounded by its deadline, not by its caller's connection: a caller
+// that hangs up does not cancel its call, which runs on to its answer or its deadline (the call
+// timeout's deadline is shared by the calls of a few milliseconds, cluster.DeadlineContext, so
+// that no call makes a timer of its own). The admin listener stays on net/http's server.
 //
 // Calls go to backends through the gateway's own HTTP/1.1 client (backend.go): each exchange
 // runs on the caller's goroutine over a kept-alive connection of its pool, one write of the

@@ -274,24 +274,29 @@ func describe(err error) error {
 // context returns the call's context: the caller's deadline (Harp-Timeout) bounded by the call
 // timeout, its request id (or a fresh one, sent back in X-Request-Id), and the hash key of method
 // for hashing policies. It is called once per request, before any goroutine of a split starts.
+// It ends at its deadline only, not with the caller's connection: a call whose caller went away
+// runs on to its answer or its deadline. The call timeout's deadline is shared by the calls of a
+// few milliseconds (cluster.DeadlineContext: no timer per call); a caller's own is exact.
 func (x *exchange) context(method string, p *pool) (context.Context, context.CancelFunc) {
-	d := x.s.cfg.Limits.CallTimeout
+	d, caller := x.s.cfg.Limits.CallTimeout, false
 	if h := x.r.Header.Get(rpc.TimeoutHeader); h != "" {
 		if t, err := rpc.ParseTimeout(h); err == nil && t < d {
-			d = t
+			d, caller = t, true
 		}
 	}
-	ctx, cancel := context.WithTimeout(x.r.Context(), d)
 	x.id = x.r.Header.Get(rpc.RequestIDHeader)
 	if !rpc.ValidRequestID(x.id) {
 		x.id = x.g.requestID()
 	}
 	x.w.Header().Set(rpc.RequestIDHeader, x.id)
-	ctx = rpc.WithRequestID(ctx, x.id)
+	ctx := rpc.WithRequestID(x.r.Context(), x.id)
 	if p != nil {
 		ctx = p.hashCtx(ctx, method)
 	}
-	return ctx, cancel
+	if caller { // exact: what is passed on is never more than the caller has left
+		return context.WithTimeout(context.WithoutCancel(ctx), d)
+	}
+	return cluster.DeadlineContext(ctx, d)
 }
 
 // writeBody writes an answer, held in the memory budget with the request's body while it is
