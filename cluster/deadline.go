@@ -43,23 +43,7 @@ func (d *sharedDeadline) context(parent context.Context, now time.Time) (context
 	if d == nil || !deadlineOnly(parent) {
 		return nil, false
 	}
-	tick := int64(now.Sub(d.base) / deadlineTick)
-	s := d.cur.Load()
-	for s == nil || s.tick < tick {
-		// the first attempt of a new tick makes its context; one that loses the race uses the
-		// winner's, and one late enough to see a newer tick than its own uses that (a slightly
-		// longer deadline, never a shorter one). A slot ends after its own tick, so the slot of
-		// the current tick is never one that ended.
-		dl := d.base.Add(time.Duration(tick+1)*deadlineTick + d.timeout)
-		ctx, cancel := context.WithDeadline(context.Background(), dl)
-		n := &deadlineSlot{tick: tick, ctx: ctx, cancel: cancel}
-		if d.cur.CompareAndSwap(s, n) {
-			s = n
-			break
-		}
-		cancel()
-		s = d.cur.Load()
-	}
+	s := d.slot(now)
 	if pdl, ok := parent.Deadline(); ok {
 		if dl, _ := s.ctx.Deadline(); pdl.Before(dl) {
 			return nil, false // the parent's deadline, within a tick of this one, comes first
@@ -79,14 +63,14 @@ func (d *sharedDeadline) context(parent context.Context, now time.Time) (context
 // attempt time itself. The first 64 distinct timeouts are shared; others get a timer of their
 // own. Call cancel once the call is done.
 func DeadlineContext(parent context.Context, timeout time.Duration) (ctx context.Context, cancel context.CancelFunc) {
-	base := context.WithoutCancel(parent)
 	d := sharedCallDeadline(timeout)
 	if d == nil {
-		return context.WithTimeout(base, timeout)
+		return context.WithTimeout(context.WithoutCancel(parent), timeout)
 	}
-	// base cannot be cancelled and has no deadline, and is not Background: a valuesCtx comes back
-	c, _ := d.context(base, time.Now())
-	return c, func() {}
+	// parent gives values only: the shared context answers Done, Err, Deadline and its own
+	// cancellation key first
+	s := d.slot(time.Now())
+	return &valuesCtx{Context: s.ctx, slot: s, values: parent}, func() {}
 }
 
 // callDeadlines are DeadlineContext's shared deadlines, by timeout.
@@ -114,6 +98,27 @@ func sharedCallDeadline(timeout time.Duration) *sharedDeadline {
 	return d.(*sharedDeadline)
 }
 
+// slot returns the shared context of the attempts that start at now.
+func (d *sharedDeadline) slot(now time.Time) *deadlineSlot {
+	tick := int64(now.Sub(d.base) / deadlineTick)
+	s := d.cur.Load()
+	for s == nil || s.tick < tick {
+		// the first attempt of a new tick makes its context; one that loses the race uses the
+		// winner's, and one late enough to see a newer tick than its own uses that (a slightly
+		// longer deadline, never a shorter one). A slot ends after its own tick, so the slot of
+		// the current tick is never one that ended.
+		dl := d.base.Add(time.Duration(tick+1)*deadlineTick + d.timeout)
+		ctx, cancel := context.WithDeadline(context.Background(), dl)
+		n := &deadlineSlot{tick: tick, ctx: ctx, cancel: cancel}
+		if d.cur.CompareAndSwap(s, n) {
+			return n
+		}
+		cancel()
+		s = d.cur.Load()
+	}
+	return s
+}
+
 // deadlineOnly reports whether ctx can end only at its deadline: it cannot be cancelled, or its
 // Done is that of the shared context it carries (a valuesCtx, with values put on top of it).
 func deadlineOnly(ctx context.Context) bool {
@@ -129,7 +134,7 @@ func deadlineOnly(ctx context.Context) bool {
 type slotKey struct{}
 
 // valuesCtx is a shared context (its deadline, Done and Err) carrying the values of the
-// caller's context, which cannot be cancelled. The shared context answers only its own
+// caller's context, and nothing else of it: not its cancellation. The shared context answers only its own
 // cancellation key (it is made of context.Background), so it is asked first: contexts derived
 // from a valuesCtx hook into the shared context directly rather than through a goroutine.
 type valuesCtx struct {
