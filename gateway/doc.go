@@ -163,12 +163,18 @@
 // exactly what it wrote, so its BackendError says structurally whether a request may have run
 // (NotSent), which the at-most-once rule rests on.
 //
-// Measured side by side (examples/gateway/bench.sh 5s 3: two harp backends answering add(2,3)
-// on core 0, each proxy with one thread or worker on core 1 beside wrk -t1 -c16, direct calls
-// to both backends at once), own CPU per request and throughput against direct, 2026-12-04: HAProxy
-// 2.6 24.9 µs and 0.37, nginx 1.22 29.8 µs and 0.30, this gateway 58.5 µs and 0.18, Go's
-// httputil.ReverseProxy 128 µs and 0.09; the same script minutes before, with the listeners on
-// net/http's server: the gateway 94.3 µs and 0.12, HAProxy 25.3 µs and 0.33. The gateway's
-// profile is now about 40% the write and read system calls of its two hops; the rest is spread
-// thin (contexts and timers of the call and its attempt, the parse, the cluster, metrics).
+// Measured side by side (FHPROXY=... examples/gateway/bench.sh 5s 3: two harp backends
+// answering add(2,3) on core 0, each proxy with one thread or worker on core 1 beside wrk -t1
+// -c16), own CPU per request, 2026-12-04: HAProxy 2.6 25.9 µs, a fasthttp round-robin proxy
+// (fasthttp.LBClient, built outside the module) 27.4 µs, nginx 1.22 30.9 µs, this gateway 56.8
+// µs, Go's httputil.ReverseProxy 133 µs; the gateway on net/http's server had cost 94.3 µs.
+//
+// Why not fasthttp: a null proxy on this stack (the fast connections and backend.go, forwarding
+// each body and nothing else) cost 25.5-29.2 µs in the same setup, as fasthttp's proxy and
+// HAProxy do, so the engine is not what the gateway pays for. It pays for its work: parsing
+// every call, the cluster's bookkeeping, metrics, and above all deadlines (one context with a
+// timer of its own per request added 6-9 µs, hence cluster.DeadlineContext). Staying on net/http
+// for everything the fast connections do not take keeps one HTTP stack, with the server
+// package's limits, watchdog and memory budget, TLS with client certificates and HTTP/2, where
+// fasthttp would be a second one with hardening of its own to keep equal.
 package gateway
