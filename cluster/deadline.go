@@ -55,8 +55,9 @@ func (d *sharedDeadline) context(parent context.Context, now time.Time) (context
 	return &valuesCtx{Context: s.ctx, slot: s, values: parent}, true
 }
 
-// DeadlineContext returns a context with parent's values and a deadline timeout from now, at most
-// 5 ms later (a tick): it ends at that deadline only, never because parent was cancelled. Calls
+// DeadlineContext returns a context with parent's values and a deadline timeout from now, a few
+// milliseconds later (within a 5 ms tick, rarely two): it ends at that deadline only, never
+// because parent was cancelled. Calls
 // bounded by the same timeout that start within one tick share one timer, so a caller that
 // bounds every call alike (a gateway's call timeout) makes no timer per call; a Cluster's
 // attempts under such a context share theirs too, where a context.WithTimeout would make each
@@ -134,9 +135,10 @@ func deadlineOnly(ctx context.Context) bool {
 type slotKey struct{}
 
 // valuesCtx is a shared context (its deadline, Done and Err) carrying the values of the
-// caller's context, and nothing else of it: not its cancellation. The shared context answers only its own
-// cancellation key (it is made of context.Background), so it is asked first: contexts derived
-// from a valuesCtx hook into the shared context directly rather than through a goroutine.
+// caller's context, and nothing else of it: not its cancellation. The shared context answers
+// only its own cancellation key (it is made of context.Background), so it is asked first:
+// contexts derived from a valuesCtx hook into the shared context directly rather than through
+// a goroutine.
 type valuesCtx struct {
 	context.Context
 	slot   *deadlineSlot
